@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Lore quick start: provides PostgreSQL + pgvector when missing, builds Lore, starts it on http://localhost:8080,
+# ingests the demo source (the PostgreSQL 15 manual) and shows progress until it is in.
+#
+#   deploy/run.sh            set up, start, ingest the demo, show progress (Lore keeps running afterwards)
+#   deploy/run.sh stop       stop the Lore started by this script
+#
+# Environment: LORE_DB_URL / LORE_DB_USER / LORE_DB_PASSWORD to use an existing database (it needs the
+# `vector` extension); LORE_DEMO_PATH to ingest another folder; LORE_PORT (default 8080);
+# LORE_MODEL_BASE_URL to point at a model server (default http://localhost:8000/v1; none = extractive answers).
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/postgres.sh"
+cd "$LORE_ROOT"
+
+PORT="${LORE_PORT:-8080}"
+BASE="http://localhost:$PORT"
+STATE="$LORE_ROOT/.lore"
+DEMO_PATH="${LORE_DEMO_PATH:-/usr/share/doc/postgresql-doc-15/html}"
+mkdir -p "$STATE"
+
+if [ "${1:-}" = "stop" ]; then
+  if [ -f "$STATE/lore.pid" ] && kill "$(cat "$STATE/lore.pid")" 2>/dev/null; then log "stopped Lore"; else log "Lore was not running"; fi
+  rm -f "$STATE/lore.pid"; exit 0
+fi
+
+apt_install curl ca-certificates
+ensure_java
+ensure_postgres
+if [ -z "${LORE_DEMO_PATH:-}" ]; then apt_install postgresql-doc-15; fi
+[ -d "$DEMO_PATH" ] || die "demo folder $DEMO_PATH does not exist"
+
+jar="$LORE_ROOT/target/quarkus-app/quarkus-run.jar"
+if [ ! -f "$jar" ] || [ -n "$(find src connectors migrations pom.xml -newer "$jar" -print -quit 2>/dev/null)" ]; then
+  log "building Lore (first build downloads dependencies: a few minutes)"
+  ./mvnw -B -q package -DskipTests >&2 || die "build failed"
+fi
+
+if curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1; then
+  log "Lore is already running on $BASE"
+else
+  log "starting Lore on $BASE (log: .lore/lore.log)"
+  nohup java --enable-native-access=ALL-UNNAMED -Xmx2g -Dquarkus.http.port="$PORT" -jar "$jar" >"$STATE/lore.log" 2>&1 &
+  echo $! >"$STATE/lore.pid"
+  for i in $(seq 120); do
+    curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1 && break
+    kill -0 "$(cat "$STATE/lore.pid")" 2>/dev/null || { tail -30 "$STATE/lore.log" >&2; die "Lore stopped during start-up (see .lore/lore.log)"; }
+    sleep 1
+  done
+  curl -fsS "$BASE/q/health/ready" >/dev/null || die "Lore did not become ready in 120 s (see .lore/lore.log)"
+fi
+
+json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
+
+src_id=$(curl -fsS "$BASE/api/v1/sources" | tr '{' '\n' | grep "\"name\":\"demo\"" | json_field id || true)
+if [ -z "$src_id" ]; then
+  src_id=$(curl -fsS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/sources" \
+    -d "{\"type\":\"filesystem\",\"name\":\"demo\",\"config\":{\"path\":\"$DEMO_PATH\"}}" | json_field id)
+fi
+resp=$(curl -sS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/sources/$src_id/sync")
+run_id=$(printf '%s' "$resp" | json_field id)
+if [ -z "$run_id" ] || printf '%s' "$resp" | grep -q '"status":409'; then
+  run_id=$(curl -fsS "$BASE/api/v1/sources/$src_id/runs?limit=1" | json_field id)
+fi
+
+cat >&2 <<MSG
+
+  Lore is up on $BASE and is ingesting $DEMO_PATH (source $src_id).
+  Ask a question now; answers use whatever is already indexed:
+
+    curl -s $BASE/api/v1/chat -H 'Content-Type: application/json' \\
+         -d '{"message":"How do I see which queries are slow?"}'
+
+  Streamed: add -N -H 'Accept: text/event-stream'. API docs: $BASE/q/openapi. Stop: deploy/run.sh stop
+
+MSG
+
+while :; do
+  run=$(curl -fsS "$BASE/api/v1/sources/$src_id/runs/$run_id") || die "Lore stopped answering (see .lore/lore.log)"
+  status=$(printf '%s' "$run" | json_field status)
+  prog=$(printf '%s' "$run" | sed -n 's/.*"progress":{\([^}]*\)}.*/\1/p')
+  done_=$(printf '{%s}' "$prog" | json_field done); total=$(printf '{%s}' "$prog" | json_field total)
+  rate=$(printf '{%s}' "$prog" | json_field documentsPerSecond); eta=$(printf '{%s}' "$prog" | json_field etaSeconds)
+  chunks=$(printf '%s' "$run" | json_field chunks)
+  if [ -t 2 ]; then printf '\r' >&2; fi
+  printf '[lore] %s: %s/%s documents, %s docs/s, %s chunks, about %ss left   ' "$status" "$done_" "$total" "$rate" "$chunks" "${eta:-?}" >&2
+  if [ -t 2 ]; then :; else printf '\n' >&2; fi
+  [ "$status" = running ] || break
+  sleep "${LORE_PROGRESS_INTERVAL:-3}"
+done
+printf '\n' >&2
+counts=$(printf '%s' "$run" | sed -n 's/.*"counts":{\([^}]*\)}.*/\1/p')
+log "sync $status: $counts"
+[ "$status" = succeeded ] || die "sync failed: $(printf '%s' "$run" | json_field error)"
+log "Lore keeps running on $BASE; try the question above. Stop it with: deploy/run.sh stop"

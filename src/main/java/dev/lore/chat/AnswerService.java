@@ -1,0 +1,229 @@
+package dev.lore.chat;
+
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.lore.retrieval.HybridRetriever;
+import dev.lore.retrieval.SearchFilters;
+import dev.lore.retrieval.SearchResult;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Answers a question from retrieved chunks.
+ *
+ * <p>Generative mode: the top {@code lore.chat.context-chunks} chunks (default 6) are numbered and sent with the
+ * question to the model server; the answer's {@code [n]} markers become the citations (each one a chunk that was
+ * retrieved; markers outside 1..n are dropped). Extractive mode, when no model is configured, reachable or fast
+ * enough ({@code lore.model.timeout}): the best passages of the top chunks are quoted with their citations and
+ * the answer says that no model was used. A model failure is never an error for the caller.
+ */
+@ApplicationScoped
+public class AnswerService {
+
+    private static final Logger LOG = Logger.getLogger(AnswerService.class);
+    private static final Pattern MARKER = Pattern.compile("\\[(\\d{1,2}(?:\\s*,\\s*\\d{1,2})*)]");
+    static final String SYSTEM_PROMPT = """
+            You are Lore, a company's knowledge assistant. Answer the user's question using only the numbered sources \
+            provided. After each statement, cite the sources it comes from as [1], [2], etc. If the sources do not \
+            contain the answer, say so plainly instead of guessing. Be concise; use Markdown for lists and code.""";
+
+    private final HybridRetriever retriever;
+    private final ModelServer models;
+    private final int contextChunks;
+
+    @Inject
+    public AnswerService(HybridRetriever retriever, ModelServer models,
+                         @ConfigProperty(name = "lore.chat.context-chunks", defaultValue = "6") int contextChunks) {
+        this.retriever = retriever;
+        this.models = models;
+        this.contextChunks = contextChunks;
+    }
+
+    /**
+     * Answers in one piece.
+     *
+     * @param question the user's message
+     * @param filters retrieval filters
+     * @return a generative answer, or an extractive one when the model is unavailable
+     */
+    public Answer answer(String question, SearchFilters filters) {
+        List<SearchResult> chunks = retriever.search(question, contextChunks, filters);
+        if (chunks.isEmpty()) return nothingFound();
+        Optional<ChatModel> model = models.chat();
+        if (model.isEmpty()) return extractive(question, chunks, unavailableNotice());
+        try {
+            ChatResponse response = model.get().chat(request(question, chunks));
+            return generative(question, chunks, response.aiMessage().text());
+        } catch (RuntimeException e) {
+            LOG.warnf("model server failed, answering extractively: %s", e.getMessage());
+            return extractive(question, chunks, "The model server did not answer (" + shortReason(e) + ").");
+        }
+    }
+
+    /**
+     * Answers as a stream: {@code onToken} receives text as it is generated, then {@code onDone} the complete answer
+     * with citations. Falls back to extractive (streamed as text too) when the model fails before its first token.
+     * Blocks until done.
+     */
+    public void stream(String question, SearchFilters filters, Consumer<String> onToken, Consumer<Answer> onDone) {
+        List<SearchResult> chunks = retriever.search(question, contextChunks, filters);
+        if (chunks.isEmpty()) {
+            Answer a = nothingFound();
+            onToken.accept(a.answer());
+            onDone.accept(a);
+            return;
+        }
+        Optional<StreamingChatModel> model = models.streaming();
+        if (model.isEmpty()) {
+            emitExtractive(question, chunks, unavailableNotice(), onToken, onDone);
+            return;
+        }
+        StringBuilder text = new StringBuilder();
+        AtomicBoolean started = new AtomicBoolean();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        model.get().chat(request(question, chunks), new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String token) {
+                if (finished.getCount() == 0) return;
+                started.set(true);
+                synchronized (text) {
+                    text.append(token);
+                }
+                onToken.accept(token);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                finished.countDown();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                error.set(t);
+                finished.countDown();
+            }
+        });
+        boolean done;
+        try {
+            done = finished.await(models.config().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            while (!done && started.get()) {
+                done = finished.await(models.config().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (!done) break;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done = false;
+        }
+        if (!done) {
+            finished.countDown();
+            if (!started.get()) {
+                emitExtractive(question, chunks, "The model server did not answer within " + models.config().timeout().toSeconds() + " s.", onToken, onDone);
+                return;
+            }
+        } else if (error.get() != null && !started.get()) {
+            LOG.warnf("model server failed, answering extractively: %s", error.get().getMessage());
+            emitExtractive(question, chunks, "The model server did not answer (" + shortReason(error.get()) + ").", onToken, onDone);
+            return;
+        }
+        String full;
+        synchronized (text) {
+            full = text.toString();
+        }
+        onDone.accept(generative(question, chunks, full));
+    }
+
+    private void emitExtractive(String question, List<SearchResult> chunks, String notice, Consumer<String> onToken, Consumer<Answer> onDone) {
+        Answer a = extractive(question, chunks, notice);
+        for (String line : a.answer().split("(?<=\n)")) onToken.accept(line);
+        onDone.accept(a);
+    }
+
+    private ChatRequest request(String question, List<SearchResult> chunks) {
+        StringBuilder sources = new StringBuilder();
+        for (int i = 0; i < chunks.size(); i++) {
+            SearchResult r = chunks.get(i);
+            sources.append('[').append(i + 1).append("] ").append(r.title());
+            if (r.headingPath() != null && !r.headingPath().isBlank()) sources.append(" — ").append(r.headingPath());
+            sources.append('\n').append(r.text()).append("\n\n");
+        }
+        return ChatRequest.builder()
+                .messages(SystemMessage.from(SYSTEM_PROMPT),
+                        UserMessage.from("Sources:\n\n" + sources + "Question: " + question))
+                .build();
+    }
+
+    Answer generative(String question, List<SearchResult> chunks, String text) {
+        Set<Integer> cited = new LinkedHashSet<>();
+        Matcher m = MARKER.matcher(text);
+        while (m.find()) {
+            for (String n : m.group(1).split(",")) {
+                int i = Integer.parseInt(n.strip());
+                if (i >= 1 && i <= chunks.size()) cited.add(i);
+            }
+        }
+        List<Citation> citations = new ArrayList<>();
+        for (int i : cited) citations.add(citation(i, chunks.get(i - 1), question));
+        return new Answer(text, Answer.GENERATIVE, citations, models.modelName().orElse(null), null);
+    }
+
+    Answer extractive(String question, List<SearchResult> chunks, String notice) {
+        List<Citation> citations = new ArrayList<>();
+        Set<java.util.UUID> docs = new LinkedHashSet<>();
+        for (SearchResult r : chunks) {
+            if (citations.size() == 3) break;
+            if (!docs.add(r.documentId()) && chunks.size() > 3) continue;
+            citations.add(citation(citations.size() + 1, r, question));
+        }
+        StringBuilder text = new StringBuilder();
+        text.append("No language model was used for this answer. ").append(notice)
+            .append(" These are the most relevant passages from your documents:\n\n");
+        for (Citation c : citations) {
+            text.append(c.index()).append(". \"").append(c.quote()).append("\" [").append(c.index()).append("] — ")
+                .append(c.title());
+            if (c.headingPath() != null && !c.headingPath().isBlank() && !c.headingPath().equals(c.title())) {
+                text.append(" › ").append(c.headingPath());
+            }
+            text.append("\n");
+        }
+        return new Answer(text.toString().strip(), Answer.EXTRACTIVE, citations, null, notice);
+    }
+
+    private static Answer nothingFound() {
+        return new Answer("I found nothing in the indexed documents that matches this question.", Answer.EXTRACTIVE, List.of(), null,
+                "No documents matched.");
+    }
+
+    private static Citation citation(int index, SearchResult r, String question) {
+        return new Citation(index, r.chunkId(), r.documentId(), r.title(), r.uri(), r.headingPath(), Quotes.best(r.text(), question));
+    }
+
+    private String unavailableNotice() {
+        if (!models.config().enabled()) return "The model server is disabled (lore.model.enabled=false).";
+        return "The model server at " + models.config().baseUrl() + " is not reachable.";
+    }
+
+    private static String shortReason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return msg.length() > 200 ? msg.substring(0, 200) + "…" : msg;
+    }
+}

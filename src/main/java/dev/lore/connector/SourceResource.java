@@ -1,0 +1,226 @@
+package dev.lore.connector;
+
+import dev.lore.connector.spi.ConnectorException;
+import dev.lore.platform.ApiException;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Sources and their syncs: {@code /api/v1/sources}. */
+@Path("/api/v1/sources")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Sources", description = "Connect sources, sync them and watch their runs")
+public class SourceResource {
+
+    @Inject SyncRunner runner;
+    @Inject AgroalDataSource dataSource;
+
+    /**
+     * Body of {@code POST /api/v1/sources}.
+     *
+     * @param type connector type, e.g. {@code filesystem}
+     * @param name unique name of the source in its tenant
+     * @param config connector configuration, e.g. {@code {"path":"/srv/docs"}}
+     */
+    public record CreateSource(@NotBlank String type, @NotBlank String name, @NotNull Map<String, Object> config) {}
+
+    /** A source as the API shows it. */
+    public record SourceView(UUID id, String type, String name, Map<String, Object> config, Instant createdAt,
+                             long documents, long chunks, boolean syncing) {}
+
+    /** A run as the API shows it; {@code progress} is live while it runs. */
+    public record RunView(UUID id, UUID sourceId, String status, Instant startedAt, Instant finishedAt, int total, int done,
+                          Map<String, Integer> counts, int chunks, Progress progress, String error) {}
+
+    /**
+     * Progress of a run.
+     *
+     * @param done documents finished
+     * @param total documents in the source
+     * @param percent done/total in percent, 0..100
+     * @param documentsPerSecond average rate since the run started
+     * @param etaSeconds estimated seconds left at that rate, or null when unknown
+     */
+    public record Progress(int done, int total, double percent, double documentsPerSecond, Long etaSeconds) {}
+
+    /** One document's outcome in a run. */
+    public record RunDocument(String documentKey, String status, String reason, int chunks) {}
+
+    @POST
+    @Operation(summary = "Create a source", description = "Validates the connector configuration; 201 with the source's id.")
+    public Response create(@Valid @NotNull CreateSource body) {
+        try {
+            runner.validate(body.type(), body.config());
+        } catch (ConnectorException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        Source s = new Source();
+        s.id = UUID.randomUUID();
+        s.tenantId = "default";
+        s.type = body.type();
+        s.name = body.name();
+        s.config = body.config();
+        s.createdAt = Instant.now();
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                if (Source.count("tenantId = ?1 and name = ?2", s.tenantId, s.name) > 0) {
+                    throw ApiException.conflict("a source named '" + s.name + "' already exists");
+                }
+                s.persist();
+            });
+        } catch (ApiException e) {
+            throw e;
+        }
+        return Response.created(URI.create("/api/v1/sources/" + s.id)).entity(view(s)).build();
+    }
+
+    @GET
+    @Operation(summary = "List sources")
+    public List<SourceView> list() {
+        List<Source> sources = QuarkusTransaction.requiringNew().call(() -> Source.<Source>list("order by createdAt"));
+        return sources.stream().map(this::view).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "Get a source")
+    public SourceView get(@PathParam("id") UUID id) {
+        return view(load(id));
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Delete a source", description = "Stops its sync, then removes the source, its documents and chunks.")
+    public Response delete(@PathParam("id") UUID id) throws InterruptedException {
+        load(id);
+        runner.cancel(id);
+        runner.awaitIdle(id, 60_000);
+        QuarkusTransaction.requiringNew().run(() -> Source.deleteById(id));
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{id}/sync")
+    @Operation(summary = "Start a sync", description = "202 with the run; 409 when one is already running.")
+    public Response sync(@PathParam("id") UUID id) {
+        load(id);
+        UUID runId;
+        try {
+            runId = runner.start(id);
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+        return Response.accepted(run(id, runId)).location(URI.create("/api/v1/sources/" + id + "/runs/" + runId)).build();
+    }
+
+    @GET
+    @Path("{id}/runs")
+    @Operation(summary = "List a source's runs, newest first")
+    public List<RunView> runs(@PathParam("id") UUID id, @QueryParam("limit") @DefaultValue("20") int limit) {
+        load(id);
+        List<SyncRun> runs = QuarkusTransaction.requiringNew().call(() ->
+                SyncRun.<SyncRun>find("sourceId = ?1 order by startedAt desc", id).page(0, Math.max(1, Math.min(limit, 200))).list());
+        return runs.stream().map(SourceResource::view).toList();
+    }
+
+    @GET
+    @Path("{id}/runs/{runId}")
+    @Operation(summary = "Get a run: status, counts per document status, live progress")
+    public RunView run(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {
+        SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>findById(runId));
+        if (run == null || !run.sourceId.equals(id)) throw ApiException.notFound("run " + runId);
+        return view(run);
+    }
+
+    @GET
+    @Path("{id}/runs/{runId}/documents")
+    @Operation(summary = "List a run's documents, optionally by status (failed, skipped, indexed, unchanged, deleted)")
+    public List<RunDocument> runDocuments(@PathParam("id") UUID id, @PathParam("runId") UUID runId,
+                                          @QueryParam("status") String status,
+                                          @QueryParam("limit") @DefaultValue("1000") int limit) {
+        run(id, runId);
+        String sql = "SELECT document_key, status, reason, chunks FROM sync_item WHERE run_id = ?"
+                + (status == null ? "" : " AND status = ?") + " ORDER BY document_key LIMIT ?";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setObject(i++, runId);
+            if (status != null) ps.setString(i++, status);
+            ps.setInt(i, Math.max(1, Math.min(limit, 10_000)));
+            List<RunDocument> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new RunDocument(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Source load(UUID id) {
+        Source s = QuarkusTransaction.requiringNew().call(() -> Source.<Source>findById(id));
+        if (s == null) throw ApiException.notFound("source " + id);
+        return s;
+    }
+
+    private SourceView view(Source s) {
+        long docs = 0, chunks = 0;
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT count(*), coalesce(sum(chunk_count), 0) FROM document WHERE source_id = ?")) {
+            ps.setObject(1, s.id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                docs = rs.getLong(1);
+                chunks = rs.getLong(2);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return new SourceView(s.id, s.type, s.name, s.config, s.createdAt, docs, chunks, runner.isRunning(s.id));
+    }
+
+    static RunView view(SyncRun r) {
+        Instant end = r.finishedAt != null ? r.finishedAt : Instant.now();
+        double seconds = Math.max(0.001, Duration.between(r.startedAt, end).toMillis() / 1000.0);
+        double rate = r.done / seconds;
+        Long eta = SyncRun.RUNNING.equals(r.status) && rate > 0 ? Math.round((r.total - r.done) / rate) : null;
+        if (!SyncRun.RUNNING.equals(r.status)) eta = 0L;
+        double pct = r.total == 0 ? (SyncRun.RUNNING.equals(r.status) ? 0 : 100) : Math.min(100, 100.0 * r.done / r.total);
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        counts.put("indexed", r.indexed);
+        counts.put("unchanged", r.unchanged);
+        counts.put("skipped", r.skipped);
+        counts.put("failed", r.failed);
+        counts.put("deleted", r.deleted);
+        return new RunView(r.id, r.sourceId, r.status, r.startedAt, r.finishedAt, r.total, r.done, counts, r.chunks,
+                new Progress(r.done, r.total, Math.round(pct * 10) / 10.0, Math.round(rate * 100) / 100.0, eta), r.error);
+    }
+}

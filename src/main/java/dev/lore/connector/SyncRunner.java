@@ -1,0 +1,231 @@
+package dev.lore.connector;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lore.connector.spi.Checkpoint;
+import dev.lore.connector.spi.Connector;
+import dev.lore.connector.spi.ConnectorContext;
+import dev.lore.connector.spi.ConnectorException;
+import dev.lore.connector.spi.ConnectorPage;
+import dev.lore.connector.spi.DocumentFailure;
+import dev.lore.ingest.ChunkStore;
+import dev.lore.ingest.DocumentStatus;
+import dev.lore.ingest.IngestionPipeline;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs syncs in the background: one at a time per source, pages fetched from the connector, ingested, and the
+ * run's counts and checkpoint saved after each page. After the last page, documents that vanished from the
+ * source are deleted (their chunks leave search as that delete commits).
+ *
+ * <p>A run that was {@code running} when Lore stopped is resumed from its checkpoint at the next start. A
+ * source-wide error (folder gone, connector exception) ends the run as {@code failed} with the message; a
+ * per-document problem never does.
+ */
+@ApplicationScoped
+public class SyncRunner {
+
+    private static final Logger LOG = Logger.getLogger(SyncRunner.class);
+
+    @Inject ConnectorRegistry registry;
+    @Inject IngestionPipeline pipeline;
+    @Inject ChunkStore store;
+    @Inject AgroalDataSource dataSource;
+    @Inject ObjectMapper json;
+
+    private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "lore-sync");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<UUID> activeSources = ConcurrentHashMap.newKeySet();
+    private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
+
+    void onStart(@Observes StartupEvent event) {
+        List<SyncRun> interrupted = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>list("status", SyncRun.RUNNING));
+        for (SyncRun run : interrupted) {
+            LOG.infof("resuming sync run %s of source %s from its checkpoint", run.id, run.sourceId);
+            activeSources.add(run.sourceId);
+            executor.submit(() -> execute(run.id));
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        executor.shutdownNow();
+    }
+
+    /**
+     * Starts a sync of a source in the background.
+     *
+     * @return the new run's id
+     * @throws IllegalStateException when a sync of this source is already running (the API answers 409)
+     */
+    public UUID start(UUID sourceId) {
+        if (!activeSources.add(sourceId)) {
+            throw new IllegalStateException("a sync of source " + sourceId + " is already running");
+        }
+        try {
+            UUID runId = UUID.randomUUID();
+            QuarkusTransaction.requiringNew().run(() -> {
+                SyncRun run = new SyncRun();
+                run.id = runId;
+                run.sourceId = sourceId;
+                run.status = SyncRun.RUNNING;
+                run.startedAt = Instant.now();
+                run.persist();
+            });
+            executor.submit(() -> execute(runId));
+            return runId;
+        } catch (RuntimeException e) {
+            activeSources.remove(sourceId);
+            throw e;
+        }
+    }
+
+    /** True while a sync of this source runs. */
+    public boolean isRunning(UUID sourceId) {
+        return activeSources.contains(sourceId);
+    }
+
+    /** Asks a running sync of this source to stop after its current page (used before deleting a source). */
+    public void cancel(UUID sourceId) {
+        if (activeSources.contains(sourceId)) cancelled.add(sourceId);
+    }
+
+    /** Waits up to {@code millis} for a sync of this source to stop. */
+    public void awaitIdle(UUID sourceId, long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (activeSources.contains(sourceId) && System.currentTimeMillis() < end) Thread.sleep(20);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void execute(UUID runId) {
+        SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.findById(runId));
+        UUID sourceId = run.sourceId;
+        try {
+            Source source = QuarkusTransaction.requiringNew().call(() -> Source.findById(sourceId));
+            if (source == null) throw new ConnectorException("the source was deleted");
+            Connector connector = registry.find(source.type)
+                    .orElseThrow(() -> new ConnectorException("no connector of type '" + source.type + "' is installed"));
+            Record config = (Record) json.convertValue(source.config, connector.configType());
+            connector.validate(config);
+            ConnectorContext ctx = new ConnectorContext(source.id, source.tenantId, config);
+            List<String> keys = connector.listDocumentKeys(ctx);
+            update(runId, "UPDATE sync_run SET total = ? WHERE id = ?", keys.size(), runId);
+            Checkpoint checkpoint = run.checkpoint == null ? Checkpoint.START : json.readValue(run.checkpoint, Checkpoint.class);
+            while (checkpoint.hasMore()) {
+                if (cancelled.contains(sourceId)) throw new ConnectorException("cancelled");
+                ConnectorPage page = connector.fetchPage(ctx, checkpoint);
+                List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
+                for (DocumentFailure f : page.failures()) {
+                    outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.FAILED, f.message(), 0));
+                }
+                outcomes.addAll(pipeline.ingest(source.tenantId, source.id, page.documents()));
+                checkpoint = page.next();
+                record(runId, outcomes, json.writeValueAsString(checkpoint));
+            }
+            List<String> deleted = store.deleteMissing(sourceId, keys);
+            List<IngestionPipeline.Outcome> gone = deleted.stream()
+                    .map(k -> new IngestionPipeline.Outcome(k, DocumentStatus.DELETED, "no longer in the source", 0)).toList();
+            if (!gone.isEmpty()) record(runId, gone, null);
+            finish(runId, SyncRun.SUCCEEDED, null);
+        } catch (Exception e) {
+            LOG.warnf("sync run %s failed: %s", runId, e.getMessage());
+            finish(runId, SyncRun.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+        } finally {
+            cancelled.remove(sourceId);
+            activeSources.remove(sourceId);
+        }
+    }
+
+    private void record(UUID runId, List<IngestionPipeline.Outcome> outcomes, String checkpointJson) throws SQLException {
+        int[] counts = new int[DocumentStatus.values().length];
+        int chunks = 0;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO sync_item (run_id, document_key, status, reason, chunks) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (run_id, document_key) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+                        chunks = excluded.chunks""")) {
+                for (IngestionPipeline.Outcome o : outcomes) {
+                    counts[o.status().ordinal()]++;
+                    chunks += o.chunks();
+                    ps.setObject(1, runId);
+                    ps.setString(2, o.documentKey());
+                    ps.setString(3, o.status().wire());
+                    ps.setString(4, o.reason() == null ? null : truncate(o.reason(), 2000));
+                    ps.setInt(5, o.chunks());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            boolean deletion = checkpointJson == null;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE sync_run SET done = done + ?, indexed = indexed + ?, unchanged = unchanged + ?, skipped = skipped + ?,
+                        failed = failed + ?, deleted = deleted + ?, chunks = chunks + ?,
+                        checkpoint = coalesce(?::jsonb, checkpoint) WHERE id = ?""")) {
+                ps.setInt(1, deletion ? 0 : outcomes.size());
+                ps.setInt(2, counts[DocumentStatus.INDEXED.ordinal()]);
+                ps.setInt(3, counts[DocumentStatus.UNCHANGED.ordinal()]);
+                ps.setInt(4, counts[DocumentStatus.SKIPPED.ordinal()]);
+                ps.setInt(5, counts[DocumentStatus.FAILED.ordinal()]);
+                ps.setInt(6, counts[DocumentStatus.DELETED.ordinal()]);
+                ps.setInt(7, chunks);
+                ps.setString(8, checkpointJson);
+                ps.setObject(9, runId);
+                ps.executeUpdate();
+            }
+            c.commit();
+        }
+    }
+
+    private void finish(UUID runId, String status, String error) {
+        update(runId, "UPDATE sync_run SET status = ?, error = ?, finished_at = now() WHERE id = ?", status,
+                error == null ? null : truncate(error, 2000), runId);
+    }
+
+    private void update(UUID runId, String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            LOG.errorf(e, "cannot update sync run %s", runId);
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+
+    /** Typed view of a connector config map (used by the API to validate before saving). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public void validate(String type, Map<String, Object> config) throws ConnectorException {
+        Connector connector = registry.find(type)
+                .orElseThrow(() -> new ConnectorException("unknown source type '" + type + "'; installed: " + registry.types()));
+        Record typed;
+        try {
+            typed = (Record) json.convertValue(config == null ? Map.of() : config, connector.configType());
+        } catch (IllegalArgumentException e) {
+            throw new ConnectorException("invalid config for type '" + type + "': " + e.getMessage());
+        }
+        connector.validate(typed);
+    }
+}

@@ -1,0 +1,314 @@
+package dev.lore.ingest;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Reader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.tika.Tika;
+import org.apache.tika.detect.AutoDetectReader;
+import org.apache.tika.exception.EncryptedDocumentException;
+import org.apache.tika.exception.WriteLimitReachedException;
+import com.optimaize.langdetect.LanguageDetector;
+import com.optimaize.langdetect.LanguageDetectorBuilder;
+import com.optimaize.langdetect.ngram.NgramExtractors;
+import com.optimaize.langdetect.profiles.LanguageProfileReader;
+import com.optimaize.langdetect.text.CommonTextObjectFactories;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.metadata.TikaCoreProperties;
+import org.apache.tika.parser.AutoDetectParser;
+import org.apache.tika.parser.ParseContext;
+import org.apache.tika.sax.ToXMLContentHandler;
+import org.apache.tika.sax.WriteOutContentHandler;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeVisitor;
+
+/**
+ * Turns raw bytes into a {@link ParsedDocument} whose sections follow the document's headings.
+ *
+ * <p>HTML is decoded with Tika's charset detection (BOM, meta charset, statistics: UTF-16LE works) and read
+ * with jsoup, dropping navigation and scripts. Markdown is split on ATX headings. Everything else (PDF,
+ * DOCX/ODT, PPTX, EML, plain text…) goes through Tika's {@link AutoDetectParser} to XHTML, whose
+ * {@code h1}–{@code h6} (Word heading styles become those) then drive the same section walker.
+ *
+ * <p>Errors: {@link IngestException} with status {@code skipped} for empty input or no extractable text, and
+ * {@code failed} for encrypted, corrupt or truncated files, carrying the parser's message.
+ */
+@ApplicationScoped
+public class DocumentParser {
+
+    private static final int MAX_XHTML_CHARS = 20_000_000;
+    private static final Pattern MD_HEADING = Pattern.compile("^(#{1,6})\\s+(.+?)\\s*#*\\s*$");
+    private static final String NAV_SELECTOR =
+            "script, style, noscript, template, nav, header, footer, iframe, svg, form, "
+                    + ".navheader, .navfooter, .nav, .navbar, .breadcrumb, .sidebar, [role=navigation]";
+
+    private final Tika tika = new Tika();
+    private final AutoDetectParser parser = new AutoDetectParser();
+    private final LanguageDetector languageDetector;
+
+    public DocumentParser() {
+        LanguageDetector detector;
+        try {
+            detector = LanguageDetectorBuilder.create(NgramExtractors.standard())
+                    .withProfiles(new LanguageProfileReader().readAllBuiltIn())
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            detector = null;
+        }
+        this.languageDetector = detector;
+    }
+
+    /**
+     * Parses one document.
+     *
+     * @param bytes the raw content, fully read
+     * @param fileName the name used to help type detection, e.g. {@code "intro.md"}
+     * @return title, type, language and sections in document order
+     * @throws IngestException skipped (empty, no text, unsupported) or failed (parser error, encrypted file)
+     */
+    public ParsedDocument parse(byte[] bytes, String fileName) throws IngestException {
+        if (bytes.length == 0) {
+            throw new IngestException(DocumentStatus.SKIPPED, "empty file (0 bytes)");
+        }
+        String type = detect(bytes, fileName);
+        ParsedDocument parsed;
+        if (type.equals("text/html") || type.equals("application/xhtml+xml")) {
+            parsed = fromHtml(decode(bytes, fileName, type), type, fileName);
+        } else if (isMarkdown(type, fileName)) {
+            parsed = fromMarkdown(decode(bytes, fileName, type), fileName);
+        } else {
+            parsed = withTika(bytes, fileName, type);
+        }
+        if (parsed.sections().isEmpty() || parsed.textLength() == 0) {
+            throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + type + ")");
+        }
+        return parsed;
+    }
+
+    private String detect(byte[] bytes, String fileName) {
+        Metadata md = new Metadata();
+        md.set(TikaCoreProperties.RESOURCE_NAME_KEY, fileName);
+        try {
+            return tika.getDetector().detect(new ByteArrayInputStream(bytes), md).getBaseType().toString();
+        } catch (IOException e) {
+            return "application/octet-stream";
+        }
+    }
+
+    private static boolean isMarkdown(String type, String fileName) {
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        return type.equals("text/x-web-markdown") || lower.endsWith(".md") || lower.endsWith(".markdown");
+    }
+
+    private static String decode(byte[] bytes, String fileName, String type) throws IngestException {
+        Metadata md = new Metadata();
+        md.set(TikaCoreProperties.RESOURCE_NAME_KEY, fileName);
+        md.set(Metadata.CONTENT_TYPE, type);
+        try (Reader reader = new AutoDetectReader(new ByteArrayInputStream(bytes), md)) {
+            StringBuilder sb = new StringBuilder(bytes.length);
+            char[] buf = new char[8192];
+            for (int n; (n = reader.read(buf)) > 0; ) sb.append(buf, 0, n);
+            return sb.toString();
+        } catch (Exception e) {
+            throw new IngestException(DocumentStatus.FAILED, "cannot detect the text encoding: " + e.getMessage(), e);
+        }
+    }
+
+    private ParsedDocument fromHtml(String html, String type, String fileName) {
+        Document doc = Jsoup.parse(html);
+        String title = doc.title().isBlank() ? null : doc.title().strip();
+        doc.select(NAV_SELECTOR).remove();
+        List<ParsedDocument.Section> sections = walk(doc.body() != null ? doc.body() : doc);
+        if (title == null) title = firstHeadingOr(sections, fileName);
+        return new ParsedDocument(title, type, detectLanguage(sections), sections);
+    }
+
+    private ParsedDocument withTika(byte[] bytes, String fileName, String type) throws IngestException {
+        Metadata md = new Metadata();
+        md.set(TikaCoreProperties.RESOURCE_NAME_KEY, fileName);
+        ToXMLContentHandler xml = new ToXMLContentHandler();
+        WriteOutContentHandler limited = new WriteOutContentHandler(xml, MAX_XHTML_CHARS);
+        try {
+            parser.parse(new ByteArrayInputStream(bytes), limited, md, new ParseContext());
+        } catch (EncryptedDocumentException e) {
+            throw new IngestException(DocumentStatus.FAILED, "password-protected or encrypted (" + type + "): cannot read it", e);
+        } catch (Exception e) {
+            if (!WriteLimitReachedException.isWriteLimitReached(e)) {
+                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                Throwable root = e;
+                while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+                if (root != e && root.getMessage() != null && !msg.contains(root.getMessage())) msg += ": " + root.getMessage();
+                throw new IngestException(DocumentStatus.FAILED, "parser error (" + type + "): " + msg, e);
+            }
+        } catch (LinkageError e) {
+            throw new IngestException(DocumentStatus.FAILED, "parser error (" + type + "): " + e, e);
+        }
+        if (type.equals("application/octet-stream") && xml.toString().isBlank()) {
+            throw new IngestException(DocumentStatus.SKIPPED, "unsupported file type (not recognised as any document format)");
+        }
+        Document doc = Jsoup.parse(xml.toString());
+        doc.select("script, style").remove();
+        String title = md.get(TikaCoreProperties.TITLE);
+        List<ParsedDocument.Section> sections = walk(doc.body() != null ? doc.body() : doc);
+        if (title == null || title.isBlank()) title = firstHeadingOr(sections, fileName);
+        return new ParsedDocument(title.strip(), type, detectLanguage(sections), sections);
+    }
+
+    private ParsedDocument fromMarkdown(String text, String fileName) {
+        List<ParsedDocument.Section> sections = new ArrayList<>();
+        List<String> path = new ArrayList<>();
+        List<Integer> levels = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        boolean inFence = false;
+        String title = null;
+        for (String line : text.split("\r?\n", -1)) {
+            String stripped = line.strip();
+            if (stripped.startsWith("```") || stripped.startsWith("~~~")) inFence = !inFence;
+            Matcher m = inFence ? null : MD_HEADING.matcher(line);
+            if (m != null && m.matches()) {
+                flush(sections, path, current);
+                int level = m.group(1).length();
+                while (!levels.isEmpty() && levels.getLast() >= level) {
+                    levels.removeLast();
+                    path.removeLast();
+                }
+                levels.add(level);
+                path.add(m.group(2).strip());
+                if (title == null && level == 1) title = m.group(2).strip();
+            } else {
+                current.append(line).append('\n');
+            }
+        }
+        flush(sections, path, current);
+        if (title == null) title = firstHeadingOr(sections, fileName);
+        return new ParsedDocument(title, "text/markdown", detectLanguage(sections), sections);
+    }
+
+    /** Walks an element tree in document order, cutting a new section at every h1–h6. */
+    private static List<ParsedDocument.Section> walk(Element root) {
+        List<ParsedDocument.Section> sections = new ArrayList<>();
+        List<String> path = new ArrayList<>();
+        List<Integer> levels = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        root.traverse(new NodeVisitor() {
+            int skipDepth = -1;
+            int preDepth = 0;
+
+            @Override
+            public void head(Node node, int depth) {
+                if (skipDepth >= 0) return;
+                if (node instanceof Element el) {
+                    String tag = el.normalName();
+                    int level = headingLevel(tag);
+                    if (level > 0) {
+                        flush(sections, path, current);
+                        while (!levels.isEmpty() && levels.getLast() >= level) {
+                            levels.removeLast();
+                            path.removeLast();
+                        }
+                        String heading = el.text().strip();
+                        if (!heading.isEmpty()) {
+                            levels.add(level);
+                            path.add(heading);
+                        }
+                        skipDepth = depth;
+                        return;
+                    }
+                    if (tag.equals("pre")) preDepth++;
+                    if (tag.equals("br")) current.append('\n');
+                    if (tag.equals("td") || tag.equals("th")) current.append(' ');
+                } else if (node instanceof TextNode tn) {
+                    if (preDepth > 0) {
+                        current.append(tn.getWholeText());
+                    } else {
+                        String t = tn.text();
+                        if (!t.isBlank()) {
+                            if (!current.isEmpty() && !Character.isWhitespace(current.charAt(current.length() - 1))
+                                    && Character.isWhitespace(tn.getWholeText().charAt(0))) {
+                                current.append(' ');
+                            }
+                            current.append(t.strip());
+                            if (Character.isWhitespace(tn.getWholeText().charAt(tn.getWholeText().length() - 1))) {
+                                current.append(' ');
+                            }
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public void tail(Node node, int depth) {
+                if (skipDepth >= 0) {
+                    if (depth == skipDepth) skipDepth = -1;
+                    return;
+                }
+                if (node instanceof Element el) {
+                    String tag = el.normalName();
+                    if (tag.equals("pre")) preDepth--;
+                    if (el.isBlock() || tag.equals("li") || tag.equals("tr") || tag.equals("dt") || tag.equals("dd")) {
+                        current.append(tag.equals("p") || tag.equals("pre") || tag.equals("div") ? "\n\n" : "\n");
+                    }
+                }
+            }
+        });
+        flush(sections, path, current);
+        return sections;
+    }
+
+    private static int headingLevel(String tag) {
+        return tag.length() == 2 && tag.charAt(0) == 'h' && tag.charAt(1) >= '1' && tag.charAt(1) <= '6' ? tag.charAt(1) - '0' : 0;
+    }
+
+    private static void flush(List<ParsedDocument.Section> sections, List<String> path, StringBuilder current) {
+        String text = normalise(current.toString());
+        current.setLength(0);
+        if (!text.isEmpty()) sections.add(new ParsedDocument.Section(List.copyOf(path), text));
+    }
+
+    /** Trims lines, squeezes runs of blank lines to one and drops replacement-character noise at the edges. */
+    static String normalise(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        int blank = 0;
+        for (String line : text.split("\n", -1)) {
+            String l = line.stripTrailing();
+            if (l.isBlank()) {
+                blank++;
+                continue;
+            }
+            if (!out.isEmpty()) out.append(blank > 0 ? "\n\n" : "\n");
+            blank = 0;
+            out.append(l);
+        }
+        return out.toString().strip();
+    }
+
+    private static String firstHeadingOr(List<ParsedDocument.Section> sections, String fileName) {
+        for (ParsedDocument.Section s : sections) {
+            if (!s.headingPath().isEmpty()) return s.headingPath().getFirst();
+        }
+        return fileName;
+    }
+
+    private String detectLanguage(List<ParsedDocument.Section> sections) {
+        if (languageDetector == null) return null;
+        StringBuilder sample = new StringBuilder();
+        for (ParsedDocument.Section s : sections) {
+            sample.append(s.text()).append('\n');
+            if (sample.length() > 4000) break;
+        }
+        if (sample.isEmpty()) return null;
+        var text = CommonTextObjectFactories.forDetectingOnLargeText().forText(sample);
+        var probabilities = languageDetector.getProbabilities(text);
+        return probabilities.isEmpty() || probabilities.getFirst().getProbability() < 0.5
+                ? null : probabilities.getFirst().getLocale().getLanguage();
+    }
+}

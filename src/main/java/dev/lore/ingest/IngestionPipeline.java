@@ -1,0 +1,177 @@
+package dev.lore.ingest;
+
+import dev.lore.connector.spi.SourceDocument;
+import dev.lore.embedding.EmbeddingService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Connector output → parsed → chunked → embedded → stored, one page of documents at a time.
+ *
+ * <p>Per document: a file over {@code lore.ingest.max-file-bytes} (default 20 MiB) is skipped with the reason;
+ * an unchanged content hash skips all work; otherwise it is parsed ({@link DocumentParser}), chunked
+ * ({@link StructuredChunker}) and its chunks embedded. All chunks of a page are embedded in one parallel batch;
+ * a chunk whose embedding text is already stored (a copy of a file, an unchanged section of an edited file)
+ * reuses the stored vector. Each document is then stored atomically ({@link ChunkStore#upsert}), so it is
+ * searchable as soon as its page is done. Nothing one document does can fail another: every outcome is
+ * returned as an {@link Outcome}.
+ */
+@ApplicationScoped
+public class IngestionPipeline {
+
+    private static final Logger LOG = Logger.getLogger(IngestionPipeline.class);
+
+    private final DocumentParser parser;
+    private final StructuredChunker chunker;
+    private final EmbeddingService embeddings;
+    private final ChunkStore store;
+    private final long maxFileBytes;
+
+    @Inject
+    public IngestionPipeline(DocumentParser parser, StructuredChunker chunker, EmbeddingService embeddings, ChunkStore store,
+                             @ConfigProperty(name = "lore.ingest.max-file-bytes", defaultValue = "20971520") long maxFileBytes) {
+        this.parser = parser;
+        this.chunker = chunker;
+        this.embeddings = embeddings;
+        this.store = store;
+        this.maxFileBytes = maxFileBytes;
+    }
+
+    /**
+     * What happened to one document.
+     *
+     * @param documentKey the document's identity in its source
+     * @param status how it ended
+     * @param reason why (for skipped and failed), else {@code null}
+     * @param chunks how many chunks were stored
+     */
+    public record Outcome(String documentKey, DocumentStatus status, String reason, int chunks) {}
+
+    /**
+     * Ingests one page of documents from a source.
+     *
+     * @param tenantId the source's tenant
+     * @param sourceId the source
+     * @param documents the connector's documents
+     * @return one outcome per document, in input order
+     */
+    public List<Outcome> ingest(String tenantId, UUID sourceId, List<SourceDocument> documents) {
+        List<Outcome> outcomes = new ArrayList<>(documents.size());
+        List<Prepared> prepared = new ArrayList<>();
+        for (SourceDocument doc : documents) {
+            try {
+                Prepared p = prepare(sourceId, doc);
+                if (p == null) {
+                    outcomes.add(new Outcome(doc.key(), DocumentStatus.UNCHANGED, null, 0));
+                } else {
+                    prepared.add(p);
+                    outcomes.add(null); // filled after embedding
+                }
+            } catch (IngestException e) {
+                outcomes.add(new Outcome(doc.key(), e.status(), e.getMessage(), 0));
+            } catch (RuntimeException | StackOverflowError e) {
+                LOG.warnf(e, "unexpected error on %s", doc.key());
+                outcomes.add(new Outcome(doc.key(), DocumentStatus.FAILED, "unexpected error: " + e, 0));
+            }
+        }
+        Map<String, String> vectors;
+        try {
+            vectors = embedAll(prepared);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "embedding failed for a page of %d documents", prepared.size());
+            vectors = Map.of();
+        }
+        int next = 0;
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (outcomes.get(i) != null) continue;
+            Prepared p = prepared.get(next++);
+            outcomes.set(i, store(tenantId, sourceId, p, vectors));
+        }
+        return outcomes;
+    }
+
+    private record Prepared(SourceDocument doc, byte[] bytes, String hash, ParsedDocument parsed, List<Chunk> chunks,
+                            List<String> textHashes) {}
+
+    /** Reads, hashes, parses and chunks; {@code null} when the stored version has the same hash. */
+    private Prepared prepare(UUID sourceId, SourceDocument doc) throws IngestException {
+        if (doc.sizeBytes() > maxFileBytes) {
+            throw new IngestException(DocumentStatus.SKIPPED, String.format(
+                    "file is %.1f MB, over the %.1f MB limit (lore.ingest.max-file-bytes)", doc.sizeBytes() / 1048576.0,
+                    maxFileBytes / 1048576.0));
+        }
+        byte[] bytes;
+        try (InputStream in = doc.content().open()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, maxFileBytes + 1));
+        } catch (IOException e) {
+            throw new IngestException(DocumentStatus.FAILED, "cannot read: " + e.getMessage(), e);
+        }
+        if (bytes.length > maxFileBytes) {
+            throw new IngestException(DocumentStatus.SKIPPED, "file is over the " + maxFileBytes + " byte limit (lore.ingest.max-file-bytes)");
+        }
+        String hash = sha256(bytes);
+        var stored = store.find(sourceId, doc.key());
+        if (stored.isPresent() && stored.get().contentHash().equals(hash)) return null;
+        ParsedDocument parsed = parser.parse(bytes, doc.fileName());
+        if (doc.title() != null) parsed = new ParsedDocument(doc.title(), parsed.contentType(), parsed.language(), parsed.sections());
+        List<Chunk> chunks = chunker.chunk(parsed);
+        if (chunks.isEmpty()) throw new IngestException(DocumentStatus.SKIPPED, "no indexable text (only whitespace or symbols)");
+        List<String> textHashes = chunks.stream().map(c -> sha256(c.embeddingText().getBytes(StandardCharsets.UTF_8))).toList();
+        return new Prepared(doc, bytes, hash, parsed, chunks, textHashes);
+    }
+
+    /** Embeds every distinct chunk text of the page that has no stored vector yet; returns hash → vector. */
+    private Map<String, String> embedAll(List<Prepared> prepared) {
+        LinkedHashMap<String, String> textByHash = new LinkedHashMap<>();
+        for (Prepared p : prepared) {
+            for (int i = 0; i < p.chunks().size(); i++) textByHash.putIfAbsent(p.textHashes().get(i), p.chunks().get(i).embeddingText());
+        }
+        Map<String, String> vectors = new java.util.HashMap<>(store.existingEmbeddings(new LinkedHashSet<>(textByHash.keySet())));
+        List<String> hashes = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (var e : textByHash.entrySet()) {
+            if (!vectors.containsKey(e.getKey())) {
+                hashes.add(e.getKey());
+                texts.add(e.getValue());
+            }
+        }
+        List<float[]> embedded = embeddings.embedPassages(texts);
+        for (int i = 0; i < hashes.size(); i++) vectors.put(hashes.get(i), ChunkStore.vector(embedded.get(i)));
+        return vectors;
+    }
+
+    private Outcome store(String tenantId, UUID sourceId, Prepared p, Map<String, String> vectors) {
+        try {
+            List<String> v = p.textHashes().stream().map(vectors::get).toList();
+            if (v.contains(null)) throw new IngestException(DocumentStatus.FAILED, "the embedding model failed on this document");
+            store.upsert(new ChunkStore.DocumentWrite(tenantId, sourceId, p.doc().key(), p.doc().uri(), p.parsed(), p.hash(),
+                    p.bytes().length, p.chunks(), v, p.textHashes()));
+            return new Outcome(p.doc().key(), DocumentStatus.INDEXED, null, p.chunks().size());
+        } catch (IngestException e) {
+            return new Outcome(p.doc().key(), e.status(), e.getMessage(), 0);
+        }
+    }
+
+    /** SHA-256 of bytes as lower-case hex. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

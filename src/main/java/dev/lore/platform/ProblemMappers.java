@@ -1,0 +1,64 @@
+package dev.lore.platform;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Maps every exception that reaches the HTTP layer to {@code application/problem+json}. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiException e, UriInfo uri) {
+        return problem(e.status(), e.title(), e.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        String title = Response.Status.fromStatusCode(status) != null ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
+        Response r = problem(status, title, e.getMessage(), uri);
+        e.getResponse().getHeaders().forEach((k, v) -> {
+            if (!k.equalsIgnoreCase("Content-Type")) v.forEach(x -> r.getHeaders().add(k, x));
+        });
+        return r;
+    }
+
+    @ServerExceptionMapper
+    public Response validation(ConstraintViolationException e, UriInfo uri) {
+        String detail = e.getConstraintViolations().stream()
+                .map(v -> lastNode(v.getPropertyPath().toString()) + ": " + v.getMessage())
+                .sorted().collect(Collectors.joining("; "));
+        return problem(400, "Bad Request", detail, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e, UriInfo uri) {
+        return problem(400, "Bad Request", "malformed JSON body: " + e.getOriginalMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response any(Exception e, UriInfo uri) {
+        LOG.error("unhandled error on " + uri.getPath(), e);
+        return problem(500, "Internal Server Error", "an unexpected error occurred; see the server log", uri);
+    }
+
+    private static String lastNode(String path) {
+        int i = path.lastIndexOf('.');
+        return i >= 0 ? path.substring(i + 1) : path;
+    }
+
+    /** Builds a problem response. */
+    public static Response problem(int status, String title, String detail, UriInfo uri) {
+        return Response.status(status)
+                .type(Problem.MEDIA_TYPE)
+                .entity(new Problem("about:blank", title, status, detail, uri == null ? null : uri.getPath()))
+                .build();
+    }
+}

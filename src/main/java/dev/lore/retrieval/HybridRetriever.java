@@ -1,0 +1,146 @@
+package dev.lore.retrieval;
+
+import dev.lore.embedding.EmbeddingService;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Hybrid retrieval in one SQL statement: pgvector HNSW (cosine) and PostgreSQL full-text search over the same
+ * chunks, fused with reciprocal rank fusion ({@code score = Σ 1/(k + rank)}, k = {@code lore.retrieval.rrf-k},
+ * default 60). Each branch takes {@code lore.retrieval.candidates} (default 60) candidates; filters apply inside
+ * both branches before their limits.
+ *
+ * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks by
+ * {@code ts_rank_cd}, title and headings weighing more than body text.
+ *
+ * <p>Errors: {@link IllegalStateException} when the database fails or the index must be re-embedded first.
+ */
+@ApplicationScoped
+public class HybridRetriever {
+
+    private final AgroalDataSource dataSource;
+    private final EmbeddingService embeddings;
+    private final int rrfK;
+    private final int candidates;
+
+    @Inject
+    public HybridRetriever(AgroalDataSource dataSource, EmbeddingService embeddings,
+                           @ConfigProperty(name = "lore.retrieval.rrf-k", defaultValue = "60") int rrfK,
+                           @ConfigProperty(name = "lore.retrieval.candidates", defaultValue = "60") int candidates) {
+        this.dataSource = dataSource;
+        this.embeddings = embeddings;
+        this.rrfK = rrfK;
+        this.candidates = candidates;
+    }
+
+    /** Hybrid search with default settings. */
+    public List<SearchResult> search(String query, int limit, SearchFilters filters) {
+        return search(query, limit, filters, SearchMode.HYBRID);
+    }
+
+    /**
+     * Searches the index.
+     *
+     * @param query the user's words
+     * @param limit results wanted, 1..100
+     * @param filters metadata filters, or {@link SearchFilters#NONE}
+     * @param mode both branches fused, or one alone
+     * @return up to {@code limit} chunks, best first
+     */
+    public List<SearchResult> search(String query, int limit, SearchFilters filters, SearchMode mode) {
+        if (embeddings.indexNeedsReembed()) {
+            throw new IllegalStateException("the index is being re-embedded with " + embeddings.modelName() + "; search is unavailable until it finishes");
+        }
+        int k = Math.max(candidates, limit);
+        int d = embeddings.dimension();
+        boolean useVector = mode != SearchMode.FULLTEXT;
+        boolean useText = mode != SearchMode.VECTOR;
+        String vector = useVector ? EmbeddingService.toPgVector(embeddings.embedQuery(query)) : null;
+
+        List<Object> params = new ArrayList<>();
+        StringBuilder where = new StringBuilder();
+        List<Object> filterParams = new ArrayList<>();
+        appendFilters(filters, where, filterParams);
+
+        String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
+        StringBuilder sql = new StringBuilder("WITH ");
+        if (useVector) {
+            sql.append("vec AS (SELECT id, row_number() OVER (ORDER BY dist) AS rnk, 1 - dist AS sim FROM (")
+               .append("SELECT c.id, ").append(dist).append(" AS dist FROM chunk c WHERE true").append(where)
+               .append(" ORDER BY ").append(dist).append(" LIMIT ?) v)");
+            params.add(vector);
+            params.addAll(filterParams);
+            params.add(vector);
+            params.add(k);
+        } else {
+            sql.append("vec AS (SELECT NULL::uuid AS id, NULL::bigint AS rnk, NULL::float8 AS sim WHERE false)");
+        }
+        sql.append(", ");
+        if (useText) {
+            sql.append("q AS (SELECT CASE WHEN numnode(p) = 0 THEN p ELSE replace(p::text, ' & ', ' | ')::tsquery END AS tq")
+               .append(" FROM plainto_tsquery('english', ?) p), ")
+               .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rnk, r FROM (")
+               .append("SELECT c.id, ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
+               .append(" ORDER BY r DESC LIMIT ?) t)");
+            params.add(query);
+            params.addAll(filterParams);
+            params.add(k);
+        } else {
+            sql.append("fts AS (SELECT NULL::uuid AS id, NULL::bigint AS rnk, NULL::float4 AS r WHERE false)");
+        }
+        sql.append("""
+                 SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
+                        coalesce(1.0 / (? + vec.rnk), 0) + coalesce(1.0 / (? + fts.rnk), 0) AS score, vec.sim, fts.r
+                 FROM vec FULL OUTER JOIN fts ON vec.id = fts.id
+                 JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
+                 ORDER BY score DESC, c.id LIMIT ?""");
+        params.add(rrfK);
+        params.add(rrfK);
+        params.add(limit);
+
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+            List<SearchResult> out = new ArrayList<>(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Double sim = rs.getObject(9) == null ? null : rs.getDouble(9);
+                    Double r = rs.getObject(10) == null ? null : rs.getDouble(10);
+                    out.add(new SearchResult(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getDouble(8), sim, r));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("search failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void appendFilters(SearchFilters f, StringBuilder where, List<Object> params) {
+        if (f == null) return;
+        if (f.sourceIds() != null && !f.sourceIds().isEmpty()) {
+            where.append(" AND c.source_id = ANY (?::uuid[])");
+            params.add(f.sourceIds().stream().map(UUID::toString).toArray(String[]::new));
+        }
+        if (f.pathPrefix() != null && !f.pathPrefix().isEmpty()) {
+            where.append(" AND starts_with(c.document_key, ?)");
+            params.add(f.pathPrefix());
+        }
+        if (f.contentTypes() != null && !f.contentTypes().isEmpty()) {
+            where.append(" AND c.content_type = ANY (?::text[])");
+            params.add(f.contentTypes().toArray(String[]::new));
+        }
+        if (f.languages() != null && !f.languages().isEmpty()) {
+            where.append(" AND c.language = ANY (?::text[])");
+            params.add(f.languages().toArray(String[]::new));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.lore.retrieval;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Metadata filters applied inside the SQL of both retrieval branches, before ranking and limits.
+ * Every field is optional; set fields are combined with AND, list values with OR.
+ *
+ * @param sourceIds only chunks of these sources
+ * @param pathPrefix only documents whose key (path relative to the source root) starts with this
+ * @param contentTypes only these media types, e.g. {@code text/html}
+ * @param languages only these ISO 639-1 languages, e.g. {@code en}
+ */
+public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String> contentTypes, List<String> languages) {
+    /** No filtering. */
+    public static final SearchFilters NONE = new SearchFilters(null, null, null, null);
+}
