@@ -36,7 +36,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /** Sources and their syncs: {@code /api/v1/sources}. */
 @Path("/api/v1/sources")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Sources", description = "Connect sources, sync them and watch their runs")
 public class SourceResource {
 
@@ -75,6 +74,7 @@ public class SourceResource {
     public record RunDocument(String documentKey, String status, String reason, int chunks) {}
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a source", description = "Validates the connector configuration; 201 with the source's id.")
     public Response create(@Valid @NotNull CreateSource body) {
         try {

@@ -89,7 +89,8 @@ public class DocumentParser {
             parsed = withTika(bytes, fileName, type);
         }
         if (parsed.sections().isEmpty() || parsed.textLength() == 0) {
-            throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + type + ")");
+            String hint = type.equals("application/pdf") || type.startsWith("image/") ? "; a scanned image needs OCR, which Lore does not run" : "";
+            throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + type + hint + ")");
         }
         return parsed;
     }
@@ -127,9 +128,25 @@ public class DocumentParser {
         Document doc = Jsoup.parse(html);
         String title = doc.title().isBlank() ? null : doc.title().strip();
         doc.select(NAV_SELECTOR).remove();
+        removeLinkLists(doc);
         List<ParsedDocument.Section> sections = walk(doc.body() != null ? doc.body() : doc);
         if (title == null) title = firstHeadingOr(sections, fileName);
         return new ParsedDocument(title, type, detectLanguage(sections), sections);
+    }
+
+    /**
+     * Drops link farms (tables of contents, indexes, menus): lists and tables of over 200 characters whose text is
+     * at least 70% link text. Their words match every query and say nothing.
+     */
+    static void removeLinkLists(Document doc) {
+        for (Element el : doc.select("ul, ol, dl, table, div.toc, div.index")) {
+            if (el.parent() == null) continue; // already removed with an ancestor
+            int total = el.text().length();
+            if (total < 200) continue;
+            int links = 0;
+            for (Element a : el.select("a")) links += a.text().length();
+            if (links >= 0.7 * total) el.remove();
+        }
     }
 
     private ParsedDocument withTika(byte[] bytes, String fileName, String type) throws IngestException {
@@ -147,6 +164,7 @@ public class DocumentParser {
                 Throwable root = e;
                 while (root.getCause() != null && root.getCause() != root) root = root.getCause();
                 if (root != e && root.getMessage() != null && !msg.contains(root.getMessage())) msg += ": " + root.getMessage();
+                msg = msg.replaceAll("TIKA-\\d+: Illegal IOException from [\\w.$]+@[0-9a-f]+: ", "");
                 throw new IngestException(DocumentStatus.FAILED, "parser error (" + type + "): " + msg, e);
             }
         } catch (LinkageError e) {

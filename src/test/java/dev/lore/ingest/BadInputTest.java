@@ -1,0 +1,181 @@
+package dev.lore.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lore.support.Api;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
+import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.poi.xwpf.usermodel.XWPFDocument;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Bad input, generated here: every file ends the sync with a status and a reason, one bad file stops nothing,
+ * and every good file is searchable afterwards.
+ */
+@QuarkusTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputTest {
+
+    Path dir;
+
+    String sourceId;
+    String runId;
+    Map<String, String> status;
+    Map<String, String> reasons;
+
+    @BeforeEach
+    void ingestBadFolder() throws Exception {
+        if (sourceId != null) return; // once per class; RestAssured's port is only set up for test methods
+        dir = Files.createTempDirectory("lore-bad-input");
+        Files.write(dir.resolve("empty.txt"), new byte[0]);
+        byte[] random = new byte[16 * 1024];
+        new Random(42).nextBytes(random);
+        Files.write(dir.resolve("random-bytes.pdf"), random);
+        byte[] docx = docx("Quarterly planning", "The walrus budget was approved for the northern office.");
+        Files.write(dir.resolve("truncated.docx"), Arrays.copyOf(docx, docx.length / 2));
+        Files.write(dir.resolve("protected.pdf"), encryptedPdf());
+        try (OutputStream out = Files.newOutputStream(dir.resolve("huge.txt"))) {
+            byte[] line = "This line repeats to make a fifty megabyte text file about nothing at all.\n".getBytes(StandardCharsets.UTF_8);
+            for (long written = 0; written < 50L * 1024 * 1024; written += line.length) out.write(line);
+        }
+        ByteArrayOutputStream bad = new ByteArrayOutputStream();
+        bad.write("Invalid bytes follow: ".getBytes(StandardCharsets.UTF_8));
+        bad.write(new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, (byte) 0xFE, (byte) 0x80});
+        bad.write(" yet the sentence about the zebra crossing policy must survive.\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(dir.resolve("invalid-utf8.txt"), bad.toByteArray());
+        String html = "<html><head><meta charset=\"utf-16le\"><title>Harbour pilot rules</title></head><body>"
+                + "<h1>Harbour pilot rules</h1><p>Every tanker entering the harbour must take a licensed pilot aboard.</p></body></html>";
+        Files.write(dir.resolve("utf16le.html"), html.getBytes(StandardCharsets.UTF_16LE));
+        Files.writeString(dir.resolve("cjk.txt"), "员工每年享有十五天带薪年假。年假申请须提前两周提交给直属经理审批。未使用的年假可以结转到下一年度，但最多五天。");
+        String shared = "# Expense policy\n\nTaxi receipts over fifty euros need a manager's signature.\n";
+        Files.writeString(dir.resolve("expenses.md"), shared);
+        Files.createDirectories(dir.resolve("copies"));
+        Files.writeString(dir.resolve("copies/expenses-copy.md"), shared);
+        Files.writeString(dir.resolve("good.html"), "<html><head><title>Parking</title></head><body><nav>Home | Up | Next</nav>"
+                + "<h1>Parking</h1><h2>Bicycles</h2><p>Bicycles go in the basement rack next to the lifts.</p></body></html>");
+
+        sourceId = Api.createFilesystemSource("bad-input", dir);
+        JsonPath run = Api.syncAndWait(sourceId);
+        Api.assertStatus(run, "succeeded");
+        runId = run.getString("id");
+        status = Api.runDocuments(sourceId, runId);
+        reasons = Api.runReasons(sourceId, runId);
+        System.out.println("bad input outcomes: " + status + "\nreasons: " + reasons);
+    }
+
+    @Test
+    void everyFileEndsWithAStatusAndTheRunCountsThem() {
+        assertEquals(Set.of("empty.txt", "random-bytes.pdf", "truncated.docx", "protected.pdf", "huge.txt", "invalid-utf8.txt",
+                "utf16le.html", "cjk.txt", "expenses.md", "copies/expenses-copy.md", "good.html"), status.keySet());
+        JsonPath run = io.restassured.RestAssured.given().get("/api/v1/sources/" + sourceId + "/runs/" + runId).then().extract().jsonPath();
+        assertEquals(11, run.getInt("done"));
+        assertEquals(11, run.getInt("total"));
+        assertEquals(status.values().stream().filter("failed"::equals).count(), run.getInt("counts.failed"));
+        assertEquals(status.values().stream().filter("skipped"::equals).count(), run.getInt("counts.skipped"));
+    }
+
+    @Test
+    void brokenFilesFailOrSkipWithReasons() {
+        assertEquals("skipped", status.get("empty.txt"));
+        assertTrue(reasons.get("empty.txt").contains("empty"), reasons.get("empty.txt"));
+        assertEquals("failed", status.get("random-bytes.pdf"));
+        assertEquals("failed", status.get("truncated.docx"));
+        assertEquals("failed", status.get("protected.pdf"));
+        assertTrue(reasons.get("protected.pdf").contains("password"), reasons.get("protected.pdf"));
+        assertEquals("skipped", status.get("huge.txt"));
+        assertTrue(reasons.get("huge.txt").contains("limit"), reasons.get("huge.txt"));
+        for (String key : List.of("random-bytes.pdf", "truncated.docx")) {
+            assertNotNull(reasons.get(key), key);
+            assertFalse(reasons.get(key).isBlank(), key);
+        }
+    }
+
+    @Test
+    void goodFilesAreIndexedAndSearchable() {
+        for (String key : List.of("invalid-utf8.txt", "utf16le.html", "cjk.txt", "expenses.md", "copies/expenses-copy.md", "good.html")) {
+            assertEquals("indexed", status.get(key), key + ": " + reasons.get(key));
+        }
+        assertTopHit("zebra crossing policy", "invalid-utf8.txt");
+        assertTopHit("must a tanker take a pilot in the harbour", "utf16le.html");
+        assertTopHit("where do I leave my bike", "good.html");
+        assertTopHit("年假可以结转吗", "cjk.txt");
+    }
+
+    @Test
+    void utf16HtmlKeepsItsTitleAndNavigationIsDropped() {
+        Map<String, Object> hit = Api.search("tanker pilot", 1, sourceId).getFirst();
+        assertEquals("Harbour pilot rules", hit.get("title"));
+        Map<String, Object> parking = Api.search("bicycles basement rack", 1, sourceId).getFirst();
+        assertEquals("Parking", parking.get("title"));
+        assertEquals("Parking > Bicycles", parking.get("headingPath"));
+        assertFalse(((String) parking.get("text")).contains("Home | Up"), (String) parking.get("text"));
+    }
+
+    @Test
+    void theSameFileTwiceIsTwoFindableDocuments() {
+        List<Map<String, Object>> hits = Api.search("taxi receipts manager signature", 5, sourceId);
+        Set<Object> keys = new java.util.HashSet<>();
+        for (Map<String, Object> h : hits.subList(0, 2)) keys.add(h.get("documentKey"));
+        assertEquals(Set.of("expenses.md", "copies/expenses-copy.md"), keys);
+        for (Map<String, Object> h : hits.subList(0, 2)) {
+            assertTrue(((String) h.get("uri")).endsWith((String) h.get("documentKey")), (String) h.get("uri"));
+        }
+    }
+
+    private void assertTopHit(String query, String key) {
+        List<Map<String, Object>> hits = Api.search(query, 3, sourceId);
+        assertFalse(hits.isEmpty(), query);
+        assertEquals(key, hits.getFirst().get("documentKey"), () -> query + " → " + hits);
+    }
+
+    static byte[] docx(String heading, String text) throws IOException {
+        try (XWPFDocument d = new XWPFDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            d.createParagraph().createRun().setText(heading);
+            for (int i = 0; i < 40; i++) d.createParagraph().createRun().setText(text + " Paragraph " + i + ".");
+            d.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    static byte[] encryptedPdf() throws IOException {
+        try (PDDocument d = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            PDPage page = new PDPage();
+            d.addPage(page);
+            try (PDPageContentStream cs = new PDPageContentStream(d, page)) {
+                cs.beginText();
+                cs.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 12);
+                cs.newLineAtOffset(50, 700);
+                cs.showText("The vault combination is written here.");
+                cs.endText();
+            }
+            StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-secret", "user-secret", new AccessPermission());
+            policy.setEncryptionKeyLength(128);
+            d.protect(policy);
+            d.save(out);
+            return out.toByteArray();
+        }
+    }
+}
