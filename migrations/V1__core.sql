@@ -62,7 +62,7 @@ CREATE TABLE document (
     title         text,
     content_type  text,
     language      text,
-    content_hash  text        NOT NULL,             -- SHA-256 of the raw bytes, hex
+    content_hash  text        NOT NULL,             -- SHA-256 of the raw bytes, hex, plus the chunking settings
     size_bytes    bigint      NOT NULL DEFAULT 0,
     chunk_count   integer     NOT NULL DEFAULT 0,
     indexed_at    timestamptz NOT NULL DEFAULT now(),

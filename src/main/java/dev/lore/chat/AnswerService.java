@@ -97,17 +97,19 @@ public class AnswerService {
         }
         StringBuilder text = new StringBuilder();
         AtomicBoolean started = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong lastToken = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
         AtomicReference<Throwable> error = new AtomicReference<>();
         java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         model.get().chat(request(question, chunks), new StreamingChatResponseHandler() {
             @Override
             public void onPartialResponse(String token) {
-                if (finished.getCount() == 0) return;
-                started.set(true);
                 synchronized (text) {
+                    if (finished.getCount() == 0) return;
+                    started.set(true);
+                    lastToken.set(System.nanoTime());
                     text.append(token);
+                    onToken.accept(token);
                 }
-                onToken.accept(token);
             }
 
             @Override
@@ -121,24 +123,28 @@ public class AnswerService {
                 finished.countDown();
             }
         });
-        boolean done;
+        long timeout = models.config().timeout().toNanos();
+        boolean done = false;
         try {
-            done = finished.await(models.config().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            while (!done && started.get()) {
-                done = finished.await(models.config().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                if (!done) break;
+            while (!done) {
+                long left = lastToken.get() + timeout - System.nanoTime();
+                if (left <= 0) break;
+                done = finished.await(left, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            done = false;
+        }
+        boolean anyToken;
+        synchronized (text) {
+            finished.countDown();
+            anyToken = started.get();
         }
         if (!done) {
-            finished.countDown();
-            if (!started.get()) {
+            if (!anyToken) {
                 emitExtractive(question, chunks, "The model server did not answer within " + models.config().timeout().toSeconds() + " s.", onToken, onDone);
                 return;
             }
-        } else if (error.get() != null && !started.get()) {
+        } else if (error.get() != null && !anyToken) {
             LOG.warnf("model server failed, answering extractively: %s", error.get().getMessage());
             emitExtractive(question, chunks, "The model server did not answer (" + shortReason(error.get()) + ").", onToken, onDone);
             return;
@@ -220,10 +226,18 @@ public class AnswerService {
         return "The model server at " + models.config().baseUrl() + " is not reachable.";
     }
 
-    private static String shortReason(Throwable e) {
+    /** A short, user-readable reason for a model failure: the HTTP status, "connection refused", "timed out"… */
+    static String shortReason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.langchain4j.exception.HttpException h) return "HTTP status " + h.statusCode();
+            if (t instanceof java.net.ConnectException) return "connection refused";
+            if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.net.SocketTimeoutException) return "timed out";
+            if (t instanceof java.nio.channels.ClosedChannelException || t instanceof java.io.EOFException) return "connection closed";
+        }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return msg.length() > 200 ? msg.substring(0, 200) + "…" : msg;
+        return msg.length() > 120 ? msg.substring(0, 120) + "…" : msg;
     }
 }

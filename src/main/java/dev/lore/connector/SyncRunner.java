@@ -61,11 +61,18 @@ public class SyncRunner {
 
     void onStart(@Observes StartupEvent event) {
         List<SyncRun> interrupted = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>list("status", SyncRun.RUNNING));
-        for (SyncRun run : interrupted) {
-            LOG.infof("resuming sync run %s of source %s from its checkpoint", run.id, run.sourceId);
-            activeSources.add(run.sourceId);
-            executor.submit(() -> execute(run.id));
-        }
+        for (SyncRun run : interrupted) resume(run.id, run.sourceId);
+    }
+
+    /**
+     * Continues a run that was interrupted (its status is still {@code running}) from its stored checkpoint.
+     *
+     * @throws IllegalStateException when a sync of the run's source is already active
+     */
+    public void resume(UUID runId, UUID sourceId) {
+        if (!activeSources.add(sourceId)) throw new IllegalStateException("a sync of source " + sourceId + " is already running");
+        LOG.infof("resuming sync run %s of source %s from its checkpoint", runId, sourceId);
+        executor.submit(() -> execute(runId));
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -50,9 +50,12 @@ public class EmbeddingService {
     public EmbeddingService(@ConfigProperty(name = "lore.embedding.model", defaultValue = "bge-small-en-v1.5-q") String modelName,
                             @ConfigProperty(name = "lore.embedding.threads", defaultValue = "0") int threads,
                             @ConfigProperty(name = "lore.embedding.reembed-on-mismatch", defaultValue = "false") boolean reembed,
+                            @ConfigProperty(name = "lore.embedding.query-prefix") java.util.Optional<String> queryPrefix,
                             AgroalDataSource dataSource) {
         this.modelName = modelName;
-        this.spec = EmbeddingModels.spec(modelName);
+        EmbeddingModels.Spec known = EmbeddingModels.spec(modelName);
+        this.spec = queryPrefix.isEmpty() ? known : new EmbeddingModels.Spec(known.className(), known.dimension(),
+                queryPrefix.get().equals("none") ? "" : queryPrefix.get(), known.passagePrefix(), known.artifact());
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         AtomicInteger count = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(n, r -> {
@@ -60,9 +63,9 @@ public class EmbeddingService {
             t.setDaemon(true);
             return t;
         });
-        this.model = EmbeddingModels.create(modelName, executor);
         this.dataSource = dataSource;
-        checkIndex(reembed);
+        this.needsReembed = checkIndex(dataSource, modelName, spec.dimension(), reembed);
+        this.model = EmbeddingModels.create(modelName, executor);
         ensureVectorIndex();
     }
 
@@ -132,7 +135,14 @@ public class EmbeddingService {
         return sb.append(']').toString();
     }
 
-    private void checkIndex(boolean reembed) {
+    /**
+     * Compares the configured model with the one the index was built with ({@code index_meta}).
+     *
+     * @return true when the index holds vectors of another model and {@code reembed} allows re-embedding them
+     * @throws IllegalStateException with instructions, when the models differ, the index is not empty and
+     *     {@code reembed} is false
+     */
+    static boolean checkIndex(javax.sql.DataSource dataSource, String modelName, int dimension, boolean reembed) {
         try (Connection c = dataSource.getConnection();
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT embedding_model, dimension FROM index_meta")) {
@@ -140,38 +150,48 @@ public class EmbeddingService {
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO index_meta (id, embedding_model, dimension) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING")) {
                     ps.setString(1, modelName);
-                    ps.setInt(2, dimension());
+                    ps.setInt(2, dimension);
                     ps.executeUpdate();
                 }
-                return;
+                return false;
             }
             String stored = rs.getString(1);
             int storedDim = rs.getInt(2);
-            if (stored.equals(modelName) && storedDim == dimension()) return;
+            if (stored.equals(modelName) && storedDim == dimension) return false;
             boolean empty;
             try (ResultSet r2 = c.createStatement().executeQuery("SELECT NOT EXISTS (SELECT 1 FROM chunk)")) {
                 r2.next();
                 empty = r2.getBoolean(1);
             }
             if (empty) {
-                needsReembed = false;
                 try (PreparedStatement ps = c.prepareStatement("UPDATE index_meta SET embedding_model = ?, dimension = ?")) {
                     ps.setString(1, modelName);
-                    ps.setInt(2, dimension());
+                    ps.setInt(2, dimension);
                     ps.executeUpdate();
                 }
-                return;
+                return false;
             }
             if (!reembed) {
                 throw new IllegalStateException("The index was built with embedding model '" + stored + "' (" + storedDim
-                        + " dims) but Lore is configured with '" + modelName + "' (" + dimension() + " dims). Vectors of two models"
+                        + " dims) but Lore is configured with '" + modelName + "' (" + dimension + " dims). Vectors of two models"
                         + " cannot be mixed. Either set lore.embedding.model=" + stored + ", or start with"
                         + " lore.embedding.reembed-on-mismatch=true to re-embed every chunk with the new model.");
             }
             LOG.warnf("index built with %s; re-embedding all chunks with %s", stored, modelName);
-            needsReembed = true;
+            return true;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read index_meta: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops the HNSW indexes of every dimension (before re-embedding with another model). */
+    void dropVectorIndexes() {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = c.createStatement().executeQuery(
+                     "SELECT indexname FROM pg_indexes WHERE tablename = 'chunk' AND indexname LIKE 'chunk_embedding_hnsw_%'")) {
+            while (rs.next()) st.execute("DROP INDEX IF EXISTS " + rs.getString(1));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop the vector indexes: " + e.getMessage(), e);
         }
     }
 

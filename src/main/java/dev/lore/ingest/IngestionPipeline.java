@@ -123,7 +123,8 @@ public class IngestionPipeline {
         if (bytes.length > maxFileBytes) {
             throw new IngestException(DocumentStatus.SKIPPED, "file is over the " + maxFileBytes + " byte limit (lore.ingest.max-file-bytes)");
         }
-        String hash = sha256(bytes);
+        // the chunking settings are part of the hash: changing them re-indexes (identical chunk texts keep their vectors)
+        String hash = sha256(bytes) + "-c" + chunker.maxTokens() + "." + chunker.overlapTokens();
         var stored = store.find(sourceId, doc.key());
         if (stored.isPresent() && stored.get().contentHash().equals(hash)) return null;
         ParsedDocument parsed = parser.parse(bytes, doc.fileName());

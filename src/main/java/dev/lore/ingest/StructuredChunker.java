@@ -19,7 +19,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *
  * <p>Rules: neighbouring small sections are packed together while the result stays under half the token limit,
  * keeping their own headings inline; each chunk's embedding text (breadcrumb + text) stays within
- * {@code lore.chunking.max-tokens} tokens of the embedding model's WordPiece tokenizer (default 256, well under
+ * {@code lore.chunking.max-tokens} tokens of the embedding model's WordPiece tokenizer (default 384, under
  * the 512 the bge/MiniLM models were trained on). Text made only of punctuation is dropped.
  */
 @ApplicationScoped
@@ -32,8 +32,8 @@ public class StructuredChunker {
     private final TokenCountEstimator tokenizer;
 
     @Inject
-    public StructuredChunker(@ConfigProperty(name = "lore.chunking.max-tokens", defaultValue = "256") int maxTokens,
-                             @ConfigProperty(name = "lore.chunking.overlap-tokens", defaultValue = "32") int overlapTokens) {
+    public StructuredChunker(@ConfigProperty(name = "lore.chunking.max-tokens", defaultValue = "384") int maxTokens,
+                             @ConfigProperty(name = "lore.chunking.overlap-tokens", defaultValue = "48") int overlapTokens) {
         if (maxTokens < 64 || maxTokens > 510) {
             throw new IllegalArgumentException("lore.chunking.max-tokens must be within 64..510, got " + maxTokens);
         }
@@ -118,8 +118,8 @@ public class StructuredChunker {
         }
     }
 
-    /** "Title > H1 > H2", without repeating the title when it is also the first heading; capped in tokens. */
-    String breadcrumb(String title, List<String> headingPath) {
+    /** The breadcrumb embedded before a chunk's text: "Title > H1 > H2", without repeating the title when it is also the first heading; capped in tokens. */
+    public String breadcrumb(String title, List<String> headingPath) {
         List<String> parts = new ArrayList<>();
         if (title != null && !title.isBlank()) parts.add(title.strip());
         for (String h : headingPath) {

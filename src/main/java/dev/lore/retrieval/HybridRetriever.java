@@ -19,8 +19,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * default 60). Each branch takes {@code lore.retrieval.candidates} (default 60) candidates; filters apply inside
  * both branches before their limits.
  *
- * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks by
- * {@code ts_rank_cd}, title and headings weighing more than body text.
+ * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
+ * by the sum of the inverse document frequencies (BM25's IDF, counted on the GIN index) of the terms it contains,
+ * terms in the title or headings counting 1.5 times, plus {@code ts_rank_cd} for term frequency and proximity.
  *
  * <p>Errors: {@link IllegalStateException} when the database fails or the index must be re-embedded first.
  */
@@ -31,15 +32,21 @@ public class HybridRetriever {
     private final EmbeddingService embeddings;
     private final int rrfK;
     private final int candidates;
+    private final double vectorWeight;
+    private final double textWeight;
 
     @Inject
     public HybridRetriever(AgroalDataSource dataSource, EmbeddingService embeddings,
                            @ConfigProperty(name = "lore.retrieval.rrf-k", defaultValue = "60") int rrfK,
-                           @ConfigProperty(name = "lore.retrieval.candidates", defaultValue = "60") int candidates) {
+                           @ConfigProperty(name = "lore.retrieval.candidates", defaultValue = "60") int candidates,
+                           @ConfigProperty(name = "lore.retrieval.vector-weight", defaultValue = "1.0") double vectorWeight,
+                           @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
         this.rrfK = rrfK;
         this.candidates = candidates;
+        this.vectorWeight = vectorWeight;
+        this.textWeight = textWeight;
     }
 
     /** Hybrid search with default settings. */
@@ -86,10 +93,18 @@ public class HybridRetriever {
         }
         sql.append(", ");
         if (useText) {
-            sql.append("q AS (SELECT CASE WHEN numnode(p) = 0 THEN p ELSE replace(p::text, ' & ', ' | ')::tsquery END AS tq")
-               .append(" FROM plainto_tsquery('english', ?) p), ")
+            // Lexemes of the query with an IDF weight from the GIN index (PostgreSQL's own ranking has no IDF);
+            // terms in over half of all chunks are dropped unless nothing else is left.
+            sql.append("lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l), ")
+               .append("n AS (SELECT greatest(count(*), 1)::float8 AS total FROM chunk), ")
+               .append("df AS (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
+               .append("  (SELECT count(*) FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery) AS hits FROM lex), ")
+               .append("idf AS (SELECT tq, tq_head, ln(1 + (n.total - hits + 0.5) / (hits + 0.5)) AS w, hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
+               .append("terms AS (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)), ")
+               .append("q AS (SELECT coalesce(string_agg(tq::text, ' | '), '')::tsquery AS tq FROM terms), ")
                .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rnk, r FROM (")
-               .append("SELECT c.id, ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
+               .append("SELECT c.id, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq)")
+               .append(" + ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
                .append(" ORDER BY r DESC LIMIT ?) t)");
             params.add(query);
             params.addAll(filterParams);
@@ -99,11 +114,13 @@ public class HybridRetriever {
         }
         sql.append("""
                  SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
-                        coalesce(1.0 / (? + vec.rnk), 0) + coalesce(1.0 / (? + fts.rnk), 0) AS score, vec.sim, fts.r
+                        coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) AS score, vec.sim, fts.r
                  FROM vec FULL OUTER JOIN fts ON vec.id = fts.id
                  JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
                  ORDER BY score DESC, c.id LIMIT ?""");
+        params.add(vectorWeight);
         params.add(rrfK);
+        params.add(textWeight);
         params.add(rrfK);
         params.add(limit);
 
