@@ -73,6 +73,7 @@ public class AnswerService {
             return generative(question, chunks, response.aiMessage().text());
         } catch (RuntimeException e) {
             LOG.warnf("model server failed, answering extractively: %s", e.getMessage());
+            models.reset();
             return extractive(question, chunks, "The model server did not answer (" + shortReason(e) + ").");
         }
     }
@@ -146,6 +147,7 @@ public class AnswerService {
             }
         } else if (error.get() != null && !anyToken) {
             LOG.warnf("model server failed, answering extractively: %s", error.get().getMessage());
+            models.reset();
             emitExtractive(question, chunks, "The model server did not answer (" + shortReason(error.get()) + ").", onToken, onDone);
             return;
         }

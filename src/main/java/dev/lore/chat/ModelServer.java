@@ -24,6 +24,7 @@ public class ModelServer {
 
     private final ModelConfig config;
     private final ObjectMapper json;
+    private final HttpClient discoveryClient;
     private volatile String resolvedName;
     private volatile ChatModel chatModel;
     private volatile StreamingChatModel streamingModel;
@@ -32,6 +33,16 @@ public class ModelServer {
     public ModelServer(ModelConfig config, ObjectMapper json) {
         this.config = config;
         this.json = json;
+        this.discoveryClient = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
+    }
+
+    /** Forgets the discovered model name and clients (after a failure: the server may have switched models). */
+    public void reset() {
+        if (config.name().isEmpty()) {
+            resolvedName = null;
+            chatModel = null;
+            streamingModel = null;
+        }
     }
 
     /** The configuration in force. */
@@ -49,20 +60,22 @@ public class ModelServer {
         if (config.name().isPresent()) return config.name();
         if (resolvedName != null) return Optional.of(resolvedName);
         try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
             HttpRequest req = HttpRequest.newBuilder(URI.create(stripSlash(config.baseUrl()) + "/models"))
                     .timeout(config.connectTimeout().multipliedBy(2))
                     .header("Authorization", "Bearer " + config.apiKey()).GET().build();
-            HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> resp = discoveryClient.send(req, HttpResponse.BodyHandlers.ofString());
             if (resp.statusCode() != 200) return Optional.empty();
             JsonNode data = json.readTree(resp.body()).path("data");
             if (data.isArray() && !data.isEmpty()) {
                 resolvedName = data.get(0).path("id").asText();
                 return Optional.of(resolvedName);
             }
-        } catch (Exception e) {
+        } catch (java.io.IOException | RuntimeException e) {
             return Optional.empty();
-        } 
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
         return Optional.empty();
     }
 
