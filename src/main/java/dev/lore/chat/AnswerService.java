@@ -229,7 +229,7 @@ public class AnswerService {
     }
 
     /** A short, user-readable reason for a model failure: the HTTP status, "connection refused", "timed out"… */
-    static String shortReason(Throwable e) {
+    public static String shortReason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof dev.langchain4j.exception.HttpException h) return "HTTP status " + h.statusCode();
             if (t instanceof java.net.ConnectException) return "connection refused";

@@ -1,0 +1,321 @@
+package dev.lore.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
+import dev.lore.chat.AnswerService;
+import dev.lore.chat.ModelServer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent loop: the model reads the conversation window, calls tools, reads their results and decides the next
+ * step, until it answers or a limit stops it.
+ *
+ * <p>Guarantees: turns of one conversation run one at a time (a fair per-conversation lock, in arrival order); the
+ * user's message is stored before the first model call; an assistant message that calls tools is stored together
+ * with all its results, so memory never holds a call without its result; tool errors, unknown tools and invalid
+ * arguments become tool results the model reads; tool calls of one step run in parallel, each within the agent's
+ * tool timeout; reaching max model calls, max tool calls or the turn timeout, or losing the model server, ends the
+ * turn with a clear message that is stored like any reply. Every model and tool call goes to the {@link AuditLog}.
+ */
+@ApplicationScoped
+public class AgentLoop {
+
+    private static final Logger LOG = Logger.getLogger(AgentLoop.class);
+
+    @Inject ModelServer models;
+    @Inject ToolRegistry tools;
+    @Inject ConversationMemory memory;
+    @Inject AuditLog audit;
+    @Inject ObjectMapper json;
+
+    private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final ExecutorService toolExecutor = Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * One tool call as the turn reports it.
+     *
+     * @param id call id
+     * @param name tool name
+     * @param arguments arguments as the model sent them (after repair), JSON text
+     * @param ok whether the tool ran and returned a result
+     * @param result the result or error text the model read (truncated to 2,000 characters)
+     */
+    public record ToolCallReport(String id, String name, String arguments, boolean ok, String result) {}
+
+    /**
+     * The outcome of a turn.
+     *
+     * @param turnId the turn
+     * @param reply the final assistant text
+     * @param stopReason {@code answered}, {@code max_model_calls}, {@code max_tool_calls}, {@code turn_timeout} or
+     *     {@code model_unavailable}
+     * @param modelCalls model calls made
+     * @param toolCalls the tool calls made, in order
+     */
+    public record TurnResult(UUID turnId, String reply, String stopReason, int modelCalls, List<ToolCallReport> toolCalls) {}
+
+    /**
+     * Runs one turn of a conversation. Blocks while another turn of the same conversation runs.
+     *
+     * @param conversation the conversation (its id keys the memory)
+     * @param agent the agent answering
+     * @param userText the end user's message
+     */
+    public TurnResult turn(Conversation conversation, Agent agent, String userText) {
+        ReentrantLock lock = locks.computeIfAbsent(conversation.id, k -> new ReentrantLock(true));
+        lock.lock();
+        try {
+            return run(conversation, agent, userText);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private TurnResult run(Conversation conversation, Agent agent, String userText) {
+        UUID conv = conversation.id;
+        UUID turnId = UUID.randomUUID();
+        memory.append(conv, List.of(message(turnId, "user", userText, null, null, null)));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(agent.turnTimeoutMs);
+        List<ToolCallReport> reports = new ArrayList<>();
+        List<ToolSpecification> specs = toolSpecifications(agent);
+        AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conv, conversation.endUserId, agent);
+        int modelCalls = 0;
+        while (true) {
+            if (modelCalls >= agent.maxModelCalls) {
+                return finish(conv, turnId, "I could not finish this request within my limit of " + agent.maxModelCalls
+                        + " model calls. Please rephrase or split your question.", "max_model_calls", modelCalls, reports);
+            }
+            if (System.nanoTime() > deadline) {
+                return finish(conv, turnId, "I ran out of time for this request (limit " + agent.turnTimeoutMs / 1000
+                        + " s). Please try again.", "turn_timeout", modelCalls, reports);
+            }
+            Optional<ChatModel> model = models.chat();
+            if (model.isEmpty()) {
+                return finish(conv, turnId, "The language model is not reachable right now, so I cannot answer. Your message "
+                        + "is saved; please try again in a moment.", "model_unavailable", modelCalls, reports);
+            }
+            ConversationMemory.Window window = memory.window(conv, turnId, agent.memoryTokens);
+            ChatRequest.Builder request = ChatRequest.builder().messages(toChatMessages(agent, window));
+            if (!specs.isEmpty()) request.toolSpecifications(specs);
+            if (agent.model != null) request.modelName(agent.model);
+            if (agent.temperature != null) request.temperature(agent.temperature);
+            long t0 = System.nanoTime();
+            ChatResponse response;
+            try {
+                response = model.get().chat(request.build());
+            } catch (RuntimeException e) {
+                audit.record(conv, new AuditLog.Event(turnId, "model_call", models.modelName().orElse(null), null, null,
+                        millisSince(t0), null, null, AnswerService.shortReason(e), Instant.now()));
+                models.reset();
+                return finish(conv, turnId, "The language model stopped answering (" + AnswerService.shortReason(e)
+                        + "), so I cannot finish this request. Your message is saved; please try again.", "model_unavailable",
+                        modelCalls, reports);
+            }
+            modelCalls++;
+            AiMessage ai = response.aiMessage();
+            TokenUsage usage = response.tokenUsage();
+            audit.record(conv, new AuditLog.Event(turnId, "model_call", response.modelName(), null,
+                    ai.text() == null ? 0 : ai.text().length(), millisSince(t0),
+                    usage == null ? null : usage.inputTokenCount(), usage == null ? null : usage.outputTokenCount(), null, Instant.now()));
+
+            List<ToolExecutionRequest> calls = withIds(ai.toolExecutionRequests(), turnId, modelCalls);
+            if (calls.isEmpty()) {
+                String text = ai.text() == null || ai.text().isBlank() ? "(no answer)" : ai.text();
+                return finish(conv, turnId, text, "answered", modelCalls, reports);
+            }
+            if (reports.size() + calls.size() > agent.maxToolCalls) {
+                return finish(conv, turnId, "I could not finish this request within my limit of " + agent.maxToolCalls
+                        + " tool calls. Please narrow your question.", "max_tool_calls", modelCalls, reports);
+            }
+            List<ToolCallReport> results = execute(conv, turnId, context, agent, calls);
+            reports.addAll(results);
+            List<ConversationMemory.Message> step = new ArrayList<>();
+            ArrayNode callJson = json.createArrayNode();
+            for (ToolExecutionRequest c : calls) {
+                callJson.addObject().put("id", c.id()).put("name", c.name()).put("arguments", c.arguments());
+            }
+            step.add(message(turnId, "assistant", ai.text(), callJson, null, null));
+            for (ToolCallReport r : results) step.add(message(turnId, "tool", r.result(), null, r.id(), r.name()));
+            memory.append(conv, step);
+        }
+    }
+
+    private List<ToolCallReport> execute(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent,
+                                         List<ToolExecutionRequest> calls) {
+        List<Future<ToolCallReport>> futures = new ArrayList<>();
+        for (ToolExecutionRequest call : calls) futures.add(toolExecutor.submit(() -> executeOne(conv, turnId, context, agent, call)));
+        List<ToolCallReport> out = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            ToolExecutionRequest call = calls.get(i);
+            try {
+                out.add(futures.get(i).get(agent.toolTimeoutMs, TimeUnit.MILLISECONDS));
+            } catch (TimeoutException e) {
+                futures.get(i).cancel(true);
+                String msg = "error: tool " + call.name() + " did not finish within " + agent.toolTimeoutMs + " ms";
+                audit.record(conv, new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), 0, agent.toolTimeoutMs,
+                        null, null, msg, Instant.now()));
+                out.add(new ToolCallReport(call.id(), call.name(), call.arguments(), false, msg));
+            } catch (Exception e) {
+                out.add(new ToolCallReport(call.id(), call.name(), call.arguments(), false, "error: " + e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private ToolCallReport executeOne(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent, ToolExecutionRequest call) {
+        long t0 = System.nanoTime();
+        String result;
+        String error = null;
+        boolean ok = false;
+        Optional<AgentTool> tool = allowed(agent, call.name());
+        if (tool.isEmpty()) {
+            error = "unknown tool '" + call.name() + "'; available tools: " + String.join(", ", allowedNames(agent));
+            result = "error: " + error;
+        } else {
+            try {
+                JsonNode args = parseArguments(call.arguments());
+                List<String> problems = missingRequired(tool.get().parameters(), args);
+                if (!problems.isEmpty()) {
+                    error = String.join("; ", problems);
+                    result = "error: invalid arguments for " + call.name() + ": " + error + ". Call it again with corrected arguments.";
+                } else {
+                    result = tool.get().execute(context, args);
+                    ok = true;
+                }
+            } catch (AgentTool.ToolException e) {
+                error = e.getMessage();
+                result = "error: " + e.getMessage();
+            } catch (IllegalArgumentException e) {
+                error = e.getMessage();
+                result = "error: " + e.getMessage() + ". Call " + call.name() + " again with arguments as one JSON object.";
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "tool %s failed", call.name());
+                error = e.toString();
+                result = "error: the tool failed (" + e.getClass().getSimpleName() + ")";
+            }
+        }
+        audit.record(conv, new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), result.length(), millisSince(t0),
+                null, null, error, Instant.now()));
+        return new ToolCallReport(call.id(), call.name(), call.arguments(), ok, result.length() > 20_000 ? result.substring(0, 20_000) : result);
+    }
+
+    private JsonNode parseArguments(String raw) {
+        String s = raw == null || raw.isBlank() ? "{}" : raw.strip();
+        try {
+            JsonNode node = json.readTree(s);
+            if (node.isTextual()) node = json.readTree(node.asText()); // double-encoded
+            if (!node.isObject()) throw new IllegalArgumentException("arguments must be a JSON object, got " + node.getNodeType());
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("arguments are not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+    }
+
+    private static List<String> missingRequired(JsonNode schema, JsonNode args) {
+        List<String> out = new ArrayList<>();
+        schema.path("required").forEach(r -> {
+            if (!args.has(r.asText()) || args.get(r.asText()).isNull()) out.add("missing required property \"" + r.asText() + "\"");
+        });
+        return out;
+    }
+
+    private Optional<AgentTool> allowed(Agent agent, String name) {
+        return allowedNames(agent).contains(name) ? tools.find(name) : Optional.empty();
+    }
+
+    private List<String> allowedNames(Agent agent) {
+        List<String> out = new ArrayList<>();
+        for (String t : agent.tools) if (tools.find(t).isPresent()) out.add(t);
+        return out;
+    }
+
+    private List<ToolSpecification> toolSpecifications(Agent agent) {
+        List<ToolSpecification> out = new ArrayList<>();
+        for (String name : allowedNames(agent)) {
+            AgentTool t = tools.find(name).orElseThrow();
+            out.add(ToolSpecification.builder().name(t.name()).description(t.description())
+                    .parameters(JsonSchemas.object(t.parameters())).build());
+        }
+        return out;
+    }
+
+    private List<ChatMessage> toChatMessages(Agent agent, ConversationMemory.Window window) {
+        List<ChatMessage> out = new ArrayList<>();
+        String system = agent.systemPrompt;
+        if (window.droppedTurns() > 0) {
+            system += "\n\n(" + window.droppedTurns() + " earlier turns of this conversation are not shown.)";
+        }
+        out.add(SystemMessage.from(system));
+        for (ConversationMemory.Message m : window.messages()) {
+            switch (m.role()) {
+                case "user" -> out.add(UserMessage.from(m.content()));
+                case "assistant" -> {
+                    if (m.toolCalls() == null) {
+                        out.add(AiMessage.from(m.content()));
+                    } else {
+                        List<ToolExecutionRequest> reqs = new ArrayList<>();
+                        m.toolCalls().forEach(c -> reqs.add(ToolExecutionRequest.builder().id(c.path("id").asText())
+                                .name(c.path("name").asText()).arguments(c.path("arguments").asText()).build()));
+                        out.add(m.content() == null || m.content().isBlank() ? AiMessage.from(reqs) : AiMessage.from(m.content(), reqs));
+                    }
+                }
+                case "tool" -> out.add(ToolExecutionResultMessage.from(m.toolCallId(), m.toolName(), m.content()));
+                default -> throw new IllegalStateException("unknown role " + m.role());
+            }
+        }
+        return out;
+    }
+
+    private static List<ToolExecutionRequest> withIds(List<ToolExecutionRequest> calls, UUID turnId, int step) {
+        if (calls == null) return List.of();
+        List<ToolExecutionRequest> out = new ArrayList<>();
+        int n = 0;
+        for (ToolExecutionRequest c : calls) {
+            n++;
+            String id = c.id() == null || c.id().isBlank() ? "call_" + turnId.toString().substring(0, 8) + "_" + step + "_" + n : c.id();
+            out.add(ToolExecutionRequest.builder().id(id).name(c.name()).arguments(c.arguments()).build());
+        }
+        return out;
+    }
+
+    private TurnResult finish(UUID conv, UUID turnId, String text, String stopReason, int modelCalls, List<ToolCallReport> reports) {
+        memory.append(conv, List.of(message(turnId, "assistant", text, null, null, null)));
+        return new TurnResult(turnId, text, stopReason, modelCalls, reports);
+    }
+
+    private static ConversationMemory.Message message(UUID turnId, String role, String content, JsonNode calls, String callId, String toolName) {
+        int tokens = ConversationMemory.estimateTokens(content) + (calls == null ? 0 : ConversationMemory.estimateTokens(calls.toString()));
+        return new ConversationMemory.Message(0, turnId, role, content, calls, callId, toolName, tokens, null);
+    }
+
+    private static long millisSince(long t0) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.lore.agent;
+
+import dev.lore.platform.ApiException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * The customer-service bot API: {@code /api/v1/conversations}. A conversation belongs to one agent and one end
+ * user; each message runs one agent turn; the transcript and the audit trail are readable.
+ */
+@Path("/api/v1/conversations")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Conversations")
+public class ConversationResource {
+
+    @Inject AgentService agents;
+    @Inject AgentLoop loop;
+    @Inject ConversationMemory memory;
+    @Inject AuditLog audit;
+
+    /**
+     * Body of {@code POST /api/v1/conversations}.
+     *
+     * @param agent agent id or name; default: the knowledge assistant
+     * @param endUserId the end user's id in the client application
+     * @param metadata free-form context (channel, locale, order number…)
+     */
+    public record CreateConversation(String agent, @Size(max = 200) String endUserId, Map<String, Object> metadata) {}
+
+    /** A conversation as the API shows it. */
+    public record ConversationView(UUID id, UUID agentId, String endUserId, Map<String, Object> metadata, String status,
+                                   String handoverReason, Instant createdAt, Instant updatedAt) {}
+
+    /** A user message: {@code message}, up to 8,000 characters. */
+    public record PostMessage(@NotBlank @Size(max = 8000) String message) {}
+
+    /** The agent's reply to one message. */
+    public record Reply(UUID conversationId, UUID turnId, String reply, String stopReason, int modelCalls,
+                        List<AgentLoop.ToolCallReport> toolCalls, String status) {}
+
+    /** A transcript entry. */
+    public record TranscriptMessage(int seq, UUID turnId, String role, String content, Object toolCalls, String toolCallId,
+                                    String toolName, Instant createdAt) {}
+
+    /** Body of a hand-over: why a human should take over. */
+    public record Handover(@NotBlank @Size(max = 2000) String reason) {}
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start a conversation", description = "201 with the conversation id.")
+    public Response create(@Valid CreateConversation body) {
+        Agent agent = agents.find(body == null || body.agent() == null ? Agent.DEFAULT_NAME : body.agent());
+        Conversation c = new Conversation();
+        c.id = UUID.randomUUID();
+        c.tenantId = agent.tenantId;
+        c.agentId = agent.id;
+        c.endUserId = body == null ? null : body.endUserId();
+        c.metadata = body == null || body.metadata() == null ? Map.of() : body.metadata();
+        c.status = Conversation.ACTIVE;
+        c.createdAt = c.updatedAt = Instant.now();
+        QuarkusTransaction.requiringNew().run(c::persist);
+        return Response.created(URI.create("/api/v1/conversations/" + c.id)).entity(view(c)).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "Get a conversation")
+    public ConversationView get(@PathParam("id") UUID id) {
+        return view(load(id));
+    }
+
+    @POST
+    @Path("{id}/messages")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Send a message", description = "Runs one agent turn and returns the reply with its tool calls.")
+    public Reply post(@PathParam("id") UUID id, @Valid @NotNull PostMessage body) {
+        Conversation c = load(id);
+        if (Conversation.HANDED_OVER.equals(c.status)) {
+            throw ApiException.conflict("conversation " + id + " was handed over to a human (" + c.handoverReason + ")");
+        }
+        Agent agent = agents.find(c.agentId.toString());
+        AgentLoop.TurnResult r = loop.turn(c, agent, body.message());
+        return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), c.status);
+    }
+
+    @GET
+    @Path("{id}/messages")
+    @Operation(summary = "The transcript, oldest first")
+    public List<TranscriptMessage> transcript(@PathParam("id") UUID id) {
+        load(id);
+        return memory.all(id).stream().map(m -> new TranscriptMessage(m.seq(), m.turnId(), m.role(), m.content(), m.toolCalls(),
+                m.toolCallId(), m.toolName(), m.createdAt())).toList();
+    }
+
+    @GET
+    @Path("{id}/audit")
+    @Operation(summary = "Audit trail: every model call and tool call with arguments, result size, duration and tokens")
+    public List<AuditLog.Event> audit(@PathParam("id") UUID id) {
+        load(id);
+        return audit.events(id);
+    }
+
+    @POST
+    @Path("{id}/handover")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Hand the conversation over to a human")
+    public ConversationView handover(@PathParam("id") UUID id, @Valid @NotNull Handover body) {
+        load(id);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Conversation c = Conversation.findById(id);
+            c.status = Conversation.HANDED_OVER;
+            c.handoverReason = body.reason();
+            c.updatedAt = Instant.now();
+            return view(c);
+        });
+    }
+
+    private static Conversation load(UUID id) {
+        Conversation c = QuarkusTransaction.requiringNew().call(() -> Conversation.<Conversation>findById(id));
+        if (c == null) throw ApiException.notFound("conversation " + id);
+        return c;
+    }
+
+    private static ConversationView view(Conversation c) {
+        return new ConversationView(c.id, c.agentId, c.endUserId, c.metadata, c.status, c.handoverReason, c.createdAt, c.updatedAt);
+    }
+}
