@@ -40,7 +40,7 @@ if curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1; then
   log "Lore is already running on $BASE"
 else
   log "starting Lore on $BASE (log: .lore/lore.log)"
-  nohup java --enable-native-access=ALL-UNNAMED -Xmx2g -Dquarkus.http.port="$PORT" -jar "$jar" >"$STATE/lore.log" 2>&1 &
+  nohup java --enable-native-access=ALL-UNNAMED -Xmx2g -Dquarkus.http.port="$PORT" -Dquarkus.http.host="${LORE_HOST:-127.0.0.1}" -jar "$jar" >>"$STATE/lore.log" 2>&1 &
   echo $! >"$STATE/lore.pid"
   for i in $(seq 120); do
     curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1 && break

@@ -16,6 +16,13 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.lore.chat.AnswerService;
 import dev.lore.chat.ModelServer;
+import dev.lore.agent.tool.RepairedToolCalls;
+import dev.lore.agent.tool.ToolCall;
+import dev.lore.agent.tool.ToolCallError;
+import dev.lore.agent.tool.ToolCallRepair;
+import dev.lore.agent.tool.ToolDefinition;
+import dev.lore.agent.tool.ToolSchemaValidator;
+import dev.lore.agent.tool.ValidatedToolCall;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
@@ -54,7 +61,9 @@ public class AgentLoop {
     @Inject ConversationMemory memory;
     @Inject AuditLog audit;
     @Inject ObjectMapper json;
+    @Inject PendingActions pending;
 
+    private final ToolCallRepair repair = new ToolCallRepair();
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ExecutorService toolExecutor = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -74,8 +83,8 @@ public class AgentLoop {
      *
      * @param turnId the turn
      * @param reply the final assistant text
-     * @param stopReason {@code answered}, {@code max_model_calls}, {@code max_tool_calls}, {@code turn_timeout} or
-     *     {@code model_unavailable}
+     * @param stopReason {@code answered}, {@code confirmation_required}, {@code max_model_calls}, {@code max_tool_calls},
+     *     {@code turn_timeout} or {@code model_unavailable}
      * @param modelCalls model calls made
      * @param toolCalls the tool calls made, in order
      */
@@ -99,14 +108,45 @@ public class AgentLoop {
     }
 
     private TurnResult run(Conversation conversation, Agent agent, String userText) {
-        UUID conv = conversation.id;
         UUID turnId = UUID.randomUUID();
-        memory.append(conv, List.of(message(turnId, "user", userText, null, null, null)));
+        if (pending.take(conversation.id) != null) {
+            LOG.debugf("conversation %s: a new message drops the pending action", conversation.id);
+        }
+        memory.append(conversation.id, List.of(message(turnId, "user", userText, null, null, null)));
+        return loop(conversation, agent, turnId, 0, new ArrayList<>());
+    }
+
+    /**
+     * Resolves the pending action of a conversation (a side-effecting call that needed confirmation): runs the held
+     * calls when {@code confirmed}, else answers them with "rejected by the user", then continues the turn.
+     *
+     * @throws IllegalStateException when nothing is pending
+     */
+    public TurnResult resolvePending(Conversation conversation, Agent agent, boolean confirmed) {
+        ReentrantLock lock = locks.computeIfAbsent(conversation.id, k -> new ReentrantLock(true));
+        lock.lock();
+        try {
+            PendingActions.Pending p = pending.take(conversation.id);
+            if (p == null) throw new IllegalStateException("conversation " + conversation.id + " has no pending action");
+            AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conversation.id, conversation.endUserId, agent);
+            List<ToolExecutionRequest> calls = p.calls();
+            List<ToolCallReport> results = confirmed
+                    ? execute(conversation.id, p.turnId(), context, agent, calls, true)
+                    : calls.stream().map(c -> new ToolCallReport(c.id(), c.name(), c.arguments(), false,
+                            "error: the user rejected this action; do not retry it unless they ask again")).toList();
+            storeStep(conversation.id, p.turnId(), p.assistantText(), calls, results);
+            return loop(conversation, agent, p.turnId(), p.modelCalls(), new ArrayList<>(results));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private TurnResult loop(Conversation conversation, Agent agent, UUID turnId, int modelCallsSoFar, List<ToolCallReport> reports) {
+        UUID conv = conversation.id;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(agent.turnTimeoutMs);
-        List<ToolCallReport> reports = new ArrayList<>();
         List<ToolSpecification> specs = toolSpecifications(agent);
         AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conv, conversation.endUserId, agent);
-        int modelCalls = 0;
+        int modelCalls = modelCallsSoFar;
         while (true) {
             if (modelCalls >= agent.maxModelCalls) {
                 return finish(conv, turnId, "I could not finish this request within my limit of " + agent.maxModelCalls
@@ -146,31 +186,66 @@ public class AgentLoop {
                     usage == null ? null : usage.inputTokenCount(), usage == null ? null : usage.outputTokenCount(), null, Instant.now()));
 
             List<ToolExecutionRequest> calls = withIds(ai.toolExecutionRequests(), turnId, modelCalls);
+            String assistantText = ai.text();
+            if (calls.isEmpty() && assistantText != null && !assistantText.isBlank()) {
+                // local models sometimes write the call as text (<tool_call>{…}</tool_call>, [TOOL_CALLS], bare JSON)
+                RepairedToolCalls fromText = repair.fromContent(assistantText, new java.util.HashSet<>(allowedNames(agent)));
+                if (fromText.hasToolCalls()) {
+                    List<ToolExecutionRequest> found = new ArrayList<>();
+                    for (ToolCall c : fromText.calls()) {
+                        found.add(ToolExecutionRequest.builder().id(c.id()).name(c.name()).arguments(c.arguments().toString()).build());
+                    }
+                    for (ToolCallError e : fromText.errors()) {
+                        found.add(ToolExecutionRequest.builder().id(e.id()).name(e.name() == null ? "unknown" : e.name())
+                                .arguments(e.raw() == null ? "" : e.raw()).build());
+                    }
+                    calls = withIds(found, turnId, modelCalls);
+                    assistantText = fromText.content().isBlank() ? null : fromText.content();
+                    LOG.debugf("tool calls read from the model's text: %s", fromText.repairs());
+                }
+            }
             if (calls.isEmpty()) {
-                String text = ai.text() == null || ai.text().isBlank() ? "(no answer)" : ai.text();
+                String text = assistantText == null || assistantText.isBlank() ? "(no answer)" : assistantText;
                 return finish(conv, turnId, text, "answered", modelCalls, reports);
             }
             if (reports.size() + calls.size() > agent.maxToolCalls) {
                 return finish(conv, turnId, "I could not finish this request within my limit of " + agent.maxToolCalls
                         + " tool calls. Please narrow your question.", "max_tool_calls", modelCalls, reports);
             }
-            List<ToolCallReport> results = execute(conv, turnId, context, agent, calls);
-            reports.addAll(results);
-            List<ConversationMemory.Message> step = new ArrayList<>();
-            ArrayNode callJson = json.createArrayNode();
-            for (ToolExecutionRequest c : calls) {
-                callJson.addObject().put("id", c.id()).put("name", c.name()).put("arguments", c.arguments());
+            List<String> needConfirmation = calls.stream()
+                    .filter(c -> allowed(agent, c.name()).map(AgentTool::requiresConfirmation).orElse(false))
+                    .map(c -> c.name() + " " + c.arguments()).toList();
+            if (!needConfirmation.isEmpty()) {
+                pending.put(conv, new PendingActions.Pending(turnId, assistantText, calls, modelCalls));
+                TurnResult r = finish(conv, turnId, "I need your confirmation before I do this: " + String.join("; ", needConfirmation)
+                        + ". Confirm or reject it.", "confirmation_required", modelCalls, reports);
+                return r;
             }
-            step.add(message(turnId, "assistant", ai.text(), callJson, null, null));
-            for (ToolCallReport r : results) step.add(message(turnId, "tool", r.result(), null, r.id(), r.name()));
-            memory.append(conv, step);
+            List<ToolCallReport> results = execute(conv, turnId, context, agent, calls, false);
+            reports.addAll(results);
+            storeStep(conv, turnId, assistantText, calls, results);
         }
     }
 
+    /** Stores an assistant message with its tool calls together with all their results (never one without the other). */
+    private void storeStep(UUID conv, UUID turnId, String assistantText, List<ToolExecutionRequest> calls, List<ToolCallReport> results) {
+        List<ConversationMemory.Message> step = new ArrayList<>();
+        ArrayNode callJson = json.createArrayNode();
+        for (ToolExecutionRequest c : calls) {
+            callJson.addObject().put("id", c.id()).put("name", c.name()).put("arguments", c.arguments());
+        }
+        step.add(message(turnId, "assistant", assistantText, callJson, null, null));
+        for (ToolCallReport r : results) step.add(message(turnId, "tool", r.result(), null, r.id(), r.name()));
+        memory.append(conv, step);
+    }
+
     private List<ToolCallReport> execute(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent,
-                                         List<ToolExecutionRequest> calls) {
+                                         List<ToolExecutionRequest> calls, boolean confirmed) {
+        ToolSchemaValidator validator = validator(agent);
         List<Future<ToolCallReport>> futures = new ArrayList<>();
-        for (ToolExecutionRequest call : calls) futures.add(toolExecutor.submit(() -> executeOne(conv, turnId, context, agent, call)));
+        for (ToolExecutionRequest call : calls) {
+            futures.add(toolExecutor.submit(() -> executeOne(conv, turnId, context, agent, call, validator)));
+        }
         List<ToolCallReport> out = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             ToolExecutionRequest call = calls.get(i);
@@ -189,61 +264,53 @@ public class AgentLoop {
         return out;
     }
 
-    private ToolCallReport executeOne(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent, ToolExecutionRequest call) {
+    private ToolCallReport executeOne(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent, ToolExecutionRequest call,
+                                      ToolSchemaValidator validator) {
         long t0 = System.nanoTime();
         String result;
         String error = null;
         boolean ok = false;
-        Optional<AgentTool> tool = allowed(agent, call.name());
-        if (tool.isEmpty()) {
-            error = "unknown tool '" + call.name() + "'; available tools: " + String.join(", ", allowedNames(agent));
-            result = "error: " + error;
+        String name = call.name();
+        ToolCallRepair.Arguments args = repair.parseArguments(call.arguments());
+        if (args.error() != null && validator.toolNames().contains(name)) {
+            error = args.error();
+            result = "error: " + args.error() + " Call " + name + " again with its arguments as one JSON object.";
         } else {
-            try {
-                JsonNode args = parseArguments(call.arguments());
-                List<String> problems = missingRequired(tool.get().parameters(), args);
-                if (!problems.isEmpty()) {
-                    error = String.join("; ", problems);
-                    result = "error: invalid arguments for " + call.name() + ": " + error + ". Call it again with corrected arguments.";
-                } else {
-                    result = tool.get().execute(context, args);
+            ValidatedToolCall checked = validator.validate(new ToolCall(call.id(), name,
+                    args.value() == null ? json.createObjectNode() : args.value()));
+            if (!checked.valid()) {
+                error = checked.errorMessage();
+                result = validator.toolNames().contains(checked.call().name())
+                        ? "error: invalid arguments for " + checked.call().name() + ": " + error + ". Call it again with corrected arguments."
+                        : "error: " + error;
+            } else {
+                name = checked.call().name();
+                AgentTool tool = allowed(agent, name).orElseThrow();
+                try {
+                    result = tool.execute(context, checked.call().arguments());
                     ok = true;
+                } catch (AgentTool.ToolException e) {
+                    error = e.getMessage();
+                    result = "error: " + e.getMessage();
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "tool %s failed", name);
+                    error = e.toString();
+                    result = "error: the tool failed (" + e.getClass().getSimpleName() + ")";
                 }
-            } catch (AgentTool.ToolException e) {
-                error = e.getMessage();
-                result = "error: " + e.getMessage();
-            } catch (IllegalArgumentException e) {
-                error = e.getMessage();
-                result = "error: " + e.getMessage() + ". Call " + call.name() + " again with arguments as one JSON object.";
-            } catch (RuntimeException e) {
-                LOG.warnf(e, "tool %s failed", call.name());
-                error = e.toString();
-                result = "error: the tool failed (" + e.getClass().getSimpleName() + ")";
             }
         }
-        audit.record(conv, new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), result.length(), millisSince(t0),
+        audit.record(conv, new AuditLog.Event(turnId, "tool_call", name, call.arguments(), result.length(), millisSince(t0),
                 null, null, error, Instant.now()));
-        return new ToolCallReport(call.id(), call.name(), call.arguments(), ok, result.length() > 20_000 ? result.substring(0, 20_000) : result);
+        return new ToolCallReport(call.id(), name, call.arguments(), ok, result.length() > 20_000 ? result.substring(0, 20_000) : result);
     }
 
-    private JsonNode parseArguments(String raw) {
-        String s = raw == null || raw.isBlank() ? "{}" : raw.strip();
-        try {
-            JsonNode node = json.readTree(s);
-            if (node.isTextual()) node = json.readTree(node.asText()); // double-encoded
-            if (!node.isObject()) throw new IllegalArgumentException("arguments must be a JSON object, got " + node.getNodeType());
-            return node;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("arguments are not valid JSON (" + e.getOriginalMessage() + ")");
+    private ToolSchemaValidator validator(Agent agent) {
+        List<ToolDefinition> defs = new ArrayList<>();
+        for (String n : allowedNames(agent)) {
+            AgentTool t = tools.find(n).orElseThrow();
+            defs.add(new ToolDefinition(t.name(), t.description(), t.parameters()));
         }
-    }
-
-    private static List<String> missingRequired(JsonNode schema, JsonNode args) {
-        List<String> out = new ArrayList<>();
-        schema.path("required").forEach(r -> {
-            if (!args.has(r.asText()) || args.get(r.asText()).isNull()) out.add("missing required property \"" + r.asText() + "\"");
-        });
-        return out;
+        return new ToolSchemaValidator(defs);
     }
 
     private Optional<AgentTool> allowed(Agent agent, String name) {

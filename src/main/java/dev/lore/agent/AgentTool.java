@@ -21,6 +21,14 @@ public interface AgentTool {
     boolean readOnly();
 
     /**
+     * True when a call must be confirmed by the client before it runs: the turn then ends with a pending action
+     * that {@code POST /api/v1/conversations/{id}/pending-action/confirm} (or {@code /reject}) resolves.
+     */
+    default boolean requiresConfirmation() {
+        return false;
+    }
+
+    /**
      * Runs the tool.
      *
      * @param context who calls, in which conversation, with which agent

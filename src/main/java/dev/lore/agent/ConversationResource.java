@@ -36,6 +36,8 @@ public class ConversationResource {
     @Inject AgentLoop loop;
     @Inject ConversationMemory memory;
     @Inject AuditLog audit;
+    @Inject PendingActions pending;
+    @Inject Handover handover;
 
     /**
      * Body of {@code POST /api/v1/conversations}.
@@ -62,7 +64,7 @@ public class ConversationResource {
                                     String toolName, Instant createdAt) {}
 
     /** Body of a hand-over: why a human should take over. */
-    public record Handover(@NotBlank @Size(max = 2000) String reason) {}
+    public record HandoverRequest(@NotBlank @Size(max = 2000) String reason) {}
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -99,7 +101,32 @@ public class ConversationResource {
         }
         Agent agent = agents.find(c.agentId.toString());
         AgentLoop.TurnResult r = loop.turn(c, agent, body.message());
-        return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), c.status);
+        return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), load(id).status);
+    }
+
+    @GET
+    @Path("{id}/pending-action")
+    @Operation(summary = "The tool calls waiting for confirmation", description = "404 when nothing is pending.")
+    public Object pendingAction(@PathParam("id") UUID id) {
+        load(id);
+        Object p = pending.peek(id);
+        if (p == null) throw ApiException.notFound("a pending action of conversation " + id);
+        return p;
+    }
+
+    @POST
+    @Path("{id}/pending-action/{decision}")
+    @Operation(summary = "Confirm or reject the pending action", description = "decision: confirm | reject; the turn then continues.")
+    public Reply resolve(@PathParam("id") UUID id, @PathParam("decision") String decision) {
+        if (!decision.equals("confirm") && !decision.equals("reject")) throw ApiException.badRequest("decision must be confirm or reject");
+        Conversation c = load(id);
+        Agent agent = agents.find(c.agentId.toString());
+        try {
+            AgentLoop.TurnResult r = loop.resolvePending(c, agent, decision.equals("confirm"));
+            return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), c.status);
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
     }
 
     @GET
@@ -123,15 +150,9 @@ public class ConversationResource {
     @Path("{id}/handover")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Hand the conversation over to a human")
-    public ConversationView handover(@PathParam("id") UUID id, @Valid @NotNull Handover body) {
+    public ConversationView handover(@PathParam("id") UUID id, @Valid @NotNull HandoverRequest body) {
         load(id);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Conversation c = Conversation.findById(id);
-            c.status = Conversation.HANDED_OVER;
-            c.handoverReason = body.reason();
-            c.updatedAt = Instant.now();
-            return view(c);
-        });
+        return view(handover.handOver(id, body.reason()));
     }
 
     private static Conversation load(UUID id) {

@@ -7,24 +7,34 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** All tools installed in this Lore, by name. */
+/** All tools of this Lore by name: built-in beans ({@link AgentTool} implementations) and declared HTTP tools. */
 @ApplicationScoped
 public class ToolRegistry {
 
     private final Map<String, AgentTool> byName = new TreeMap<>();
+    private final HttpToolStore httpTools;
 
     @Inject
-    public ToolRegistry(Instance<AgentTool> tools) {
+    public ToolRegistry(Instance<AgentTool> tools, HttpToolStore httpTools) {
         for (AgentTool t : tools) byName.put(t.name(), t);
+        this.httpTools = httpTools;
     }
 
-    /** The tool with this name, if installed. */
+    /** The tool with this name: a built-in bean, else a declared HTTP tool. */
     public Optional<AgentTool> find(String name) {
-        return Optional.ofNullable(byName.get(name));
+        AgentTool builtIn = byName.get(name);
+        return builtIn != null ? Optional.of(builtIn) : httpTools.find(name).map(t -> (AgentTool) t);
     }
 
-    /** Installed tool names, sorted. */
+    /** Names of the built-in tools and the declared HTTP tools, sorted. */
     public java.util.Set<String> names() {
-        return byName.keySet();
+        java.util.Set<String> all = new java.util.TreeSet<>(byName.keySet());
+        all.addAll(httpTools.names());
+        return all;
+    }
+
+    /** True when {@code name} is a built-in tool (HTTP tools may not shadow them). */
+    public boolean isBuiltIn(String name) {
+        return byName.containsKey(name);
     }
 }

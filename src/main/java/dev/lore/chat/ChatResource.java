@@ -48,7 +48,7 @@ public class ChatResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ask a question", description = "Generative answer with citations, or extractive when no model answers.")
     public Answer chat(@Valid @NotNull ChatRequest request) {
-        return answers.answer(request.message(), filters(request));
+        return answers.answer(request.message().replace("\0", ""), filters(request));
     }
 
     @POST
@@ -58,7 +58,7 @@ public class ChatResource {
     public Multi<OutboundSseEvent> stream(@Valid @NotNull ChatRequest request, @Context Sse sse) {
         return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
             try {
-                answers.stream(request.message(), filters(request),
+                answers.stream(request.message().replace("\0", ""), filters(request),
                         token -> emitter.emit(event(sse, "token", Map.of("text", token))),
                         answer -> emitter.emit(event(sse, "done", answer)));
                 emitter.complete();

@@ -56,6 +56,11 @@ public class SyncRunner {
         t.setDaemon(true);
         return t;
     });
+    private final ExecutorService prefetcher = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "lore-sync-prefetch");
+        t.setDaemon(true);
+        return t;
+    });
     private final Set<UUID> activeSources = ConcurrentHashMap.newKeySet();
     private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
 
@@ -138,16 +143,19 @@ public class SyncRunner {
             List<String> keys = connector.listDocumentKeys(ctx);
             update(runId, "UPDATE sync_run SET total = ? WHERE id = ?", keys.size(), runId);
             Checkpoint checkpoint = run.checkpoint == null ? Checkpoint.START : json.readValue(run.checkpoint, Checkpoint.class);
-            while (checkpoint.hasMore()) {
+            // pipelined: while page N is embedded (all cores), page N+1 is fetched, parsed and chunked on another thread
+            java.util.concurrent.CompletableFuture<Prefetched> ahead = checkpoint.hasMore()
+                    ? prefetch(connector, ctx, source, checkpoint) : null;
+            while (ahead != null) {
+                Prefetched current = ahead.join();
                 if (cancelled.contains(sourceId)) throw new ConnectorException("cancelled");
-                ConnectorPage page = connector.fetchPage(ctx, checkpoint);
+                ahead = current.page().next().hasMore() ? prefetch(connector, ctx, source, current.page().next()) : null;
                 List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
-                for (DocumentFailure f : page.failures()) {
+                for (DocumentFailure f : current.page().failures()) {
                     outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.FAILED, f.message(), 0));
                 }
-                outcomes.addAll(pipeline.ingest(source.tenantId, source.id, page.documents()));
-                checkpoint = page.next();
-                record(runId, outcomes, json.writeValueAsString(checkpoint));
+                outcomes.addAll(pipeline.complete(source.tenantId, source.id, current.prepared()));
+                record(runId, outcomes, json.writeValueAsString(current.page().next()));
             }
             List<String> deleted = store.deleteMissing(sourceId, keys);
             List<IngestionPipeline.Outcome> gone = deleted.stream()
@@ -155,12 +163,32 @@ public class SyncRunner {
             if (!gone.isEmpty()) record(runId, gone, null);
             finish(runId, SyncRun.SUCCEEDED, null);
         } catch (Exception e) {
-            LOG.warnf("sync run %s failed: %s", runId, e.getMessage());
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            LOG.warnf("sync run %s failed: %s", runId, cause.getMessage());
+            finish(runId, SyncRun.FAILED, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            return;
+        } catch (Error e) {
+            LOG.errorf(e, "sync run %s failed", runId);
             finish(runId, SyncRun.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
             cancelled.remove(sourceId);
             activeSources.remove(sourceId);
         }
+    }
+
+    private record Prefetched(ConnectorPage page, IngestionPipeline.PreparedPage prepared) {}
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private java.util.concurrent.CompletableFuture<Prefetched> prefetch(Connector connector, ConnectorContext ctx, Source source,
+                                                                          Checkpoint checkpoint) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                ConnectorPage page = connector.fetchPage(ctx, checkpoint);
+                return new Prefetched(page, pipeline.prepare(source.id, page.documents()));
+            } catch (ConnectorException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, prefetcher);
     }
 
     private void record(UUID runId, List<IngestionPipeline.Outcome> outcomes, String checkpointJson) throws SQLException {

@@ -82,7 +82,7 @@ public class DocumentParser {
         String type = detect(bytes, fileName);
         ParsedDocument parsed;
         if (type.equals("text/html") || type.equals("application/xhtml+xml")) {
-            parsed = fromHtml(decode(bytes, fileName, type), type, fileName);
+            parsed = fromHtml(decode(bytes, fileName, type), "text/html", fileName);
         } else if (isMarkdown(type, fileName)) {
             parsed = fromMarkdown(decode(bytes, fileName, type), fileName);
         } else {
@@ -90,6 +90,9 @@ public class DocumentParser {
         }
         if (parsed.sections().isEmpty() || parsed.textLength() == 0) {
             String hint = type.equals("application/pdf") || type.startsWith("image/") ? "; a scanned image needs OCR, which Lore does not run" : "";
+            if (type.equals("text/html") || type.equals("application/xhtml+xml")) {
+                hint = "; the page holds only navigation or a table of contents";
+            }
             throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + type + hint + ")");
         }
         return parsed;
@@ -129,6 +132,12 @@ public class DocumentParser {
         String title = doc.title().isBlank() ? null : doc.title().strip();
         doc.select(NAV_SELECTOR).remove();
         removeLinkLists(doc);
+        // the titles of notes, tips and warnings are not section headings
+        for (Element h : doc.select(".note h1, .note h2, .note h3, .note h4, .note h5, .note h6, .tip :is(h1,h2,h3,h4,h5,h6), "
+                + ".warning :is(h1,h2,h3,h4,h5,h6), .caution :is(h1,h2,h3,h4,h5,h6), .important :is(h1,h2,h3,h4,h5,h6), "
+                + "aside :is(h1,h2,h3,h4,h5,h6), .admonition :is(h1,h2,h3,h4,h5,h6)")) {
+            h.tagName("p");
+        }
         List<ParsedDocument.Section> sections = walk(doc.body() != null ? doc.body() : doc);
         if (title == null) title = firstHeadingOr(sections, fileName);
         return new ParsedDocument(title, type, detectLanguage(sections), sections);

@@ -70,6 +70,25 @@ public class IngestionPipeline {
      * @return one outcome per document, in input order
      */
     public List<Outcome> ingest(String tenantId, UUID sourceId, List<SourceDocument> documents) {
+        return complete(tenantId, sourceId, prepare(sourceId, documents));
+    }
+
+    /**
+     * A page after reading, hashing, parsing and chunking, before embedding: {@link #prepare} and {@link #complete}
+     * let a runner parse the next page on one thread while this one is embedded on all cores.
+     */
+    public static final class PreparedPage {
+        private final List<Outcome> outcomes;
+        private final List<Prepared> prepared;
+
+        private PreparedPage(List<Outcome> outcomes, List<Prepared> prepared) {
+            this.outcomes = outcomes;
+            this.prepared = prepared;
+        }
+    }
+
+    /** First half of {@link #ingest}: read, hash, skip unchanged, parse and chunk. Never throws for a document. */
+    public PreparedPage prepare(UUID sourceId, List<SourceDocument> documents) {
         List<Outcome> outcomes = new ArrayList<>(documents.size());
         List<Prepared> prepared = new ArrayList<>();
         for (SourceDocument doc : documents) {
@@ -88,6 +107,13 @@ public class IngestionPipeline {
                 outcomes.add(new Outcome(doc.key(), DocumentStatus.FAILED, "unexpected error: " + e, 0));
             }
         }
+        return new PreparedPage(outcomes, prepared);
+    }
+
+    /** Second half of {@link #ingest}: embed the page's new chunks in one parallel batch and store each document. */
+    public List<Outcome> complete(String tenantId, UUID sourceId, PreparedPage page) {
+        List<Outcome> outcomes = new ArrayList<>(page.outcomes);
+        List<Prepared> prepared = page.prepared;
         Map<String, String> vectors;
         try {
             vectors = embedAll(prepared);

@@ -30,6 +30,8 @@ public class StructuredChunker {
     private final int maxTokens;
     private final int overlapTokens;
     private final TokenCountEstimator tokenizer;
+    /** Splitters by token budget: building one loads the sentence model, so they are reused (they are stateless). */
+    private final java.util.Map<Integer, DocumentSplitter> splitters = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     public StructuredChunker(@ConfigProperty(name = "lore.chunking.max-tokens", defaultValue = "384") int maxTokens,
@@ -77,6 +79,16 @@ public class StructuredChunker {
             }
         }
         if (!pending.isEmpty()) emitPacked(doc.title(), pending, out);
+        // a stray word or two ("VACUUM" under "See Also") says nothing on its own; keep it only when it is all there is
+        if (out.size() > 1) {
+            List<Chunk> kept = new ArrayList<>();
+            for (Chunk c : out) {
+                if (c.text().strip().split("\\s+").length >= 3) {
+                    kept.add(new Chunk(kept.size(), c.headingPath(), c.text(), c.tokens(), c.embeddingText()));
+                }
+            }
+            if (!kept.isEmpty()) return kept;
+        }
         return out;
     }
 
@@ -107,7 +119,7 @@ public class StructuredChunker {
         if (count(text) <= budget) {
             pieces = List.of(text);
         } else {
-            DocumentSplitter splitter = DocumentSplitters.recursive(budget, overlapTokens, tokenizer);
+            DocumentSplitter splitter = splitters.computeIfAbsent(budget, b -> DocumentSplitters.recursive(b, overlapTokens, tokenizer));
             pieces = splitter.split(Document.from(text)).stream().map(TextSegment::text).toList();
         }
         for (String piece : pieces) {

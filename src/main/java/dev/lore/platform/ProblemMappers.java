@@ -44,6 +44,19 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response mismatch(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("body");
+        String expected = e.getTargetType() == null ? "another type" : e.getTargetType().getSimpleName();
+        return problem(400, "Bad Request", field + ": wrong type, expected " + expected, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response invalidFormat(com.fasterxml.jackson.databind.exc.InvalidFormatException e, UriInfo uri) {
+        return mismatch(e, uri);
+    }
+
+    @ServerExceptionMapper
     public Response any(Exception e, UriInfo uri) {
         LOG.error("unhandled error on " + uri.getPath(), e);
         return problem(500, "Internal Server Error", "an unexpected error occurred; see the server log", uri);

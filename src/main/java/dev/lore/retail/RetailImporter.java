@@ -97,143 +97,141 @@ public class RetailImporter {
         if (!root.path("products").isObject() || !root.path("users").isObject() || !root.path("orders").isObject()) {
             throw new IllegalArgumentException("not a tau2 retail db.json: products, users and orders objects expected");
         }
-        int products = 0, variants = 0, users = 0, orders = 0;
+        Columns product = new Columns(2), variant = new Columns(5), customer = new Columns(11), method = new Columns(6);
+        Columns order = new Columns(16), item = new Columns(7), fulfillment = new Columns(4), payment = new Columns(5);
+        for (JsonNode prod : values(root.get("products"))) {
+            String pid = prod.path("product_id").asText();
+            product.row(pid, prod.path("name").asText());
+            for (JsonNode var : values(prod.path("variants"))) {
+                variant.row(var.path("item_id").asText(), pid, var.path("options").toString(), var.path("available").asBoolean(),
+                        var.path("price").asDouble());
+            }
+        }
+        for (JsonNode user : values(root.get("users"))) {
+            String uid = user.path("user_id").asText();
+            JsonNode a = user.path("address");
+            customer.row(uid, user.path("name").path("first_name").asText(), user.path("name").path("last_name").asText(),
+                    addr(a, 0), addr(a, 1), addr(a, 2), addr(a, 3), addr(a, 4), addr(a, 5), user.path("email").asText(),
+                    user.path("orders").toString());
+            for (JsonNode pm : values(user.path("payment_methods"))) {
+                method.row(uid, pm.path("id").asText(), pm.path("source").asText(), text(pm, "brand"), text(pm, "last_four"),
+                        pm.hasNonNull("balance") ? pm.get("balance").asDouble() : null);
+            }
+        }
+        for (JsonNode o : values(root.get("orders"))) {
+            String oid = o.path("order_id").asText();
+            JsonNode a = o.path("address");
+            order.row(oid, o.path("user_id").asText(), addr(a, 0), addr(a, 1), addr(a, 2), addr(a, 3), addr(a, 4), addr(a, 5),
+                    o.path("status").asText(), text(o, "cancel_reason"), jsonText(o, "exchange_items"), jsonText(o, "exchange_new_items"),
+                    text(o, "exchange_payment_method_id"),
+                    o.hasNonNull("exchange_price_difference") ? o.get("exchange_price_difference").asDouble() : null,
+                    jsonText(o, "return_items"), text(o, "return_payment_method_id"));
+            int n = 0;
+            for (JsonNode i : o.path("items")) {
+                item.row(oid, n++, i.path("item_id").asText(), i.path("product_id").asText(), i.path("name").asText(),
+                        i.path("price").asDouble(), i.path("options").toString());
+            }
+            n = 0;
+            for (JsonNode f : o.path("fulfillments")) fulfillment.row(oid, n++, f.path("tracking_id").toString(), f.path("item_ids").toString());
+            n = 0;
+            for (JsonNode p : o.path("payment_history")) {
+                payment.row(oid, n++, p.path("transaction_type").asText(), p.path("amount").asDouble(), p.path("payment_method_id").asText());
+            }
+        }
         try (Connection c = ds.getConnection()) {
-            try (PreparedStatement st = c.prepareStatement("TRUNCATE retail.payment, retail.fulfillment, retail.order_item, retail.orders, "
-                    + "retail.payment_method, retail.customer, retail.variant, retail.product")) {
-                st.execute();
-            }
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO retail.product (product_id, name) VALUES (?, ?)");
-                 PreparedStatement v = c.prepareStatement("INSERT INTO retail.variant (item_id, product_id, options, available, price) "
-                         + "VALUES (?, ?, ?::jsonb, ?, ?)")) {
-                for (JsonNode prod : values(root.get("products"))) {
-                    String pid = prod.path("product_id").asText();
-                    p.setString(1, pid);
-                    p.setString(2, prod.path("name").asText());
-                    p.addBatch();
-                    products++;
-                    for (JsonNode var : values(prod.path("variants"))) {
-                        v.setString(1, var.path("item_id").asText());
-                        v.setString(2, pid);
-                        v.setString(3, var.path("options").toString());
-                        v.setBoolean(4, var.path("available").asBoolean());
-                        v.setDouble(5, var.path("price").asDouble());
-                        v.addBatch();
-                        variants++;
-                    }
+            // DELETE rather than TRUNCATE: readers keep seeing the old data until this transaction commits
+            for (String table : List.of("payment", "fulfillment", "order_item", "orders", "payment_method", "customer", "variant", "product")) {
+                try (PreparedStatement st = c.prepareStatement("DELETE FROM retail." + table)) {
+                    st.executeUpdate();
                 }
-                p.executeBatch();
-                v.executeBatch();
             }
-            try (PreparedStatement u = c.prepareStatement("INSERT INTO retail.customer (user_id, first_name, last_name, address1, address2, city, "
-                    + "country, state, zip, email, order_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                 PreparedStatement m = c.prepareStatement("INSERT INTO retail.payment_method (user_id, id, source, brand, last_four, balance) "
-                         + "VALUES (?, ?, ?, ?, ?, ?)")) {
-                for (JsonNode user : values(root.get("users"))) {
-                    String uid = user.path("user_id").asText();
-                    u.setString(1, uid);
-                    u.setString(2, user.path("name").path("first_name").asText());
-                    u.setString(3, user.path("name").path("last_name").asText());
-                    setAddress(u, 4, user.path("address"));
-                    u.setString(10, user.path("email").asText());
-                    u.setArray(11, RetailStore.textArray(c, texts(user.path("orders"))));
-                    u.addBatch();
-                    users++;
-                    for (JsonNode pm : values(user.path("payment_methods"))) {
-                        m.setString(1, uid);
-                        m.setString(2, pm.path("id").asText());
-                        m.setString(3, pm.path("source").asText());
-                        m.setString(4, pm.hasNonNull("brand") ? pm.get("brand").asText() : null);
-                        m.setString(5, pm.hasNonNull("last_four") ? pm.get("last_four").asText() : null);
-                        if (pm.hasNonNull("balance")) m.setDouble(6, pm.get("balance").asDouble());
-                        else m.setNull(6, java.sql.Types.DOUBLE);
-                        m.addBatch();
-                    }
-                }
-                u.executeBatch();
-                m.executeBatch();
-            }
-            try (PreparedStatement o = c.prepareStatement("INSERT INTO retail.orders (order_id, user_id, address1, address2, city, country, state, "
-                    + "zip, status, cancel_reason, exchange_items, exchange_new_items, exchange_payment_method_id, exchange_price_difference, "
-                    + "return_items, return_payment_method_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                 PreparedStatement i = c.prepareStatement("INSERT INTO retail.order_item (order_id, position, item_id, product_id, name, price, options) "
-                         + "VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)");
-                 PreparedStatement f = c.prepareStatement("INSERT INTO retail.fulfillment (order_id, position, tracking_id, item_ids) VALUES (?, ?, ?, ?)");
-                 PreparedStatement pay = c.prepareStatement("INSERT INTO retail.payment (order_id, position, transaction_type, amount, payment_method_id) "
-                         + "VALUES (?, ?, ?, ?, ?)")) {
-                for (JsonNode order : values(root.get("orders"))) {
-                    String oid = order.path("order_id").asText();
-                    o.setString(1, oid);
-                    o.setString(2, order.path("user_id").asText());
-                    setAddress(o, 3, order.path("address"));
-                    o.setString(9, order.path("status").asText());
-                    o.setString(10, text(order, "cancel_reason"));
-                    o.setArray(11, order.hasNonNull("exchange_items") ? RetailStore.textArray(c, texts(order.get("exchange_items"))) : null);
-                    o.setArray(12, order.hasNonNull("exchange_new_items") ? RetailStore.textArray(c, texts(order.get("exchange_new_items"))) : null);
-                    o.setString(13, text(order, "exchange_payment_method_id"));
-                    if (order.hasNonNull("exchange_price_difference")) o.setDouble(14, order.get("exchange_price_difference").asDouble());
-                    else o.setNull(14, java.sql.Types.DOUBLE);
-                    o.setArray(15, order.hasNonNull("return_items") ? RetailStore.textArray(c, texts(order.get("return_items"))) : null);
-                    o.setString(16, text(order, "return_payment_method_id"));
-                    o.addBatch();
-                    orders++;
-                    int n = 0;
-                    for (JsonNode item : order.path("items")) {
-                        i.setString(1, oid);
-                        i.setInt(2, n++);
-                        i.setString(3, item.path("item_id").asText());
-                        i.setString(4, item.path("product_id").asText());
-                        i.setString(5, item.path("name").asText());
-                        i.setDouble(6, item.path("price").asDouble());
-                        i.setString(7, item.path("options").toString());
-                        i.addBatch();
-                    }
-                    n = 0;
-                    for (JsonNode ful : order.path("fulfillments")) {
-                        f.setString(1, oid);
-                        f.setInt(2, n++);
-                        f.setArray(3, RetailStore.textArray(c, texts(ful.path("tracking_id"))));
-                        f.setArray(4, RetailStore.textArray(c, texts(ful.path("item_ids"))));
-                        f.addBatch();
-                    }
-                    n = 0;
-                    for (JsonNode p : order.path("payment_history")) {
-                        pay.setString(1, oid);
-                        pay.setInt(2, n++);
-                        pay.setString(3, p.path("transaction_type").asText());
-                        pay.setDouble(4, p.path("amount").asDouble());
-                        pay.setString(5, p.path("payment_method_id").asText());
-                        pay.addBatch();
-                    }
-                }
-                o.executeBatch();
-                i.executeBatch();
-                f.executeBatch();
-                pay.executeBatch();
-            }
+            // one INSERT ... SELECT FROM unnest(arrays) per table; list-valued columns travel as JSON text
+            insert(c, "INSERT INTO retail.product (product_id, name) SELECT * FROM unnest(?::text[], ?::text[])", product, "text", "text");
+            insert(c, "INSERT INTO retail.variant (item_id, product_id, options, available, price) SELECT a, b, c::jsonb, d, e "
+                    + "FROM unnest(?::text[], ?::text[], ?::text[], ?::bool[], ?::float8[]) AS t(a, b, c, d, e)", variant,
+                    "text", "text", "text", "bool", "float8");
+            insert(c, "INSERT INTO retail.customer (user_id, first_name, last_name, address1, address2, city, country, state, zip, email, "
+                    + "order_ids) SELECT a, b, c, d, e, f, g, h, i, j, " + TEXTS.formatted("k") + " FROM unnest(?::text[], ?::text[], "
+                    + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
+                    + "AS t(a, b, c, d, e, f, g, h, i, j, k)", customer,
+                    "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text");
+            insert(c, "INSERT INTO retail.payment_method (user_id, id, source, brand, last_four, balance) "
+                    + "SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[])", method,
+                    "text", "text", "text", "text", "text", "float8");
+            insert(c, "INSERT INTO retail.orders (order_id, user_id, address1, address2, city, country, state, zip, status, cancel_reason, "
+                    + "exchange_items, exchange_new_items, exchange_payment_method_id, exchange_price_difference, return_items, "
+                    + "return_payment_method_id) SELECT a, b, c, d, e, f, g, h, i, j, " + TEXTS.formatted("k") + ", " + TEXTS.formatted("l")
+                    + ", m, n, " + TEXTS.formatted("o") + ", p FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
+                    + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[], ?::text[]) "
+                    + "AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)", order,
+                    "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "float8",
+                    "text", "text");
+            insert(c, "INSERT INTO retail.order_item (order_id, position, item_id, product_id, name, price, options) "
+                    + "SELECT a, b, c, d, e, f, g::jsonb FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::float8[], "
+                    + "?::text[]) AS t(a, b, c, d, e, f, g)", item, "text", "int4", "text", "text", "text", "float8", "text");
+            insert(c, "INSERT INTO retail.fulfillment (order_id, position, tracking_id, item_ids) SELECT a, b, " + TEXTS.formatted("c") + ", "
+                    + TEXTS.formatted("d") + " FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[]) AS t(a, b, c, d)", fulfillment,
+                    "text", "int4", "text", "text");
+            insert(c, "INSERT INTO retail.payment (order_id, position, transaction_type, amount, payment_method_id) "
+                    + "SELECT * FROM unnest(?::text[], ?::int4[], ?::text[], ?::float8[], ?::text[])", payment,
+                    "text", "int4", "text", "float8", "text");
         } catch (SQLException e) {
             throw new IllegalStateException("retail import failed: " + e.getMessage(), e);
         }
+        int products = product.size(), variants = variant.size(), users = customer.size(), orders = order.size();
         return new Result(products, variants, users, orders, null, null);
+    }
+
+    /** A JSON array of strings (as text) to text[]; null stays null. */
+    private static final String TEXTS = "CASE WHEN %1$s IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(%1$s::jsonb)) END";
+
+    /** Column-wise rows for one unnest insert. */
+    private static final class Columns {
+        final List<List<Object>> cols = new ArrayList<>();
+
+        Columns(int n) {
+            for (int k = 0; k < n; k++) cols.add(new ArrayList<>());
+        }
+
+        void row(Object... values) {
+            for (int k = 0; k < values.length; k++) cols.get(k).add(values[k]);
+        }
+
+        int size() {
+            return cols.get(0).size();
+        }
+    }
+
+    private static void insert(Connection c, String sql, Columns rows, String... types) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int k = 0; k < types.length; k++) {
+                Object[] arr = switch (types[k]) {
+                    case "float8" -> rows.cols.get(k).toArray(new Double[0]);
+                    case "int4" -> rows.cols.get(k).toArray(new Integer[0]);
+                    case "bool" -> rows.cols.get(k).toArray(new Boolean[0]);
+                    default -> rows.cols.get(k).toArray(new String[0]);
+                };
+                st.setArray(k + 1, c.createArrayOf(types[k], arr));
+            }
+            st.executeUpdate();
+        }
+    }
+
+    private static String addr(JsonNode a, int k) {
+        return a.path(RetailStore.ADDRESS[k]).asText("");
+    }
+
+    private static String jsonText(JsonNode n, String field) {
+        return n.hasNonNull(field) ? n.get(field).toString() : null;
     }
 
     private static String text(JsonNode n, String field) {
         return n.hasNonNull(field) ? n.get(field).asText() : null;
     }
 
-    private static void setAddress(PreparedStatement st, int first, JsonNode a) throws SQLException {
-        for (int k = 0; k < 6; k++) st.setString(first + k, a.path(RetailStore.ADDRESS[k]).asText(""));
-    }
-
     private static List<JsonNode> values(JsonNode object) {
         List<JsonNode> out = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) out.add(it.next().getValue());
-        return out;
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
         return out;
     }
 

@@ -67,6 +67,8 @@ public class HybridRetriever {
         if (embeddings.indexNeedsReembed()) {
             throw new IllegalStateException("the index is being re-embedded with " + embeddings.modelName() + "; search is unavailable until it finishes");
         }
+        query = query.replace("\0", "").strip();
+        if (query.isEmpty()) return List.of();
         int k = Math.max(candidates, limit);
         int d = embeddings.dimension();
         boolean useVector = mode != SearchMode.FULLTEXT;
@@ -96,10 +98,13 @@ public class HybridRetriever {
             // Lexemes of the query with an IDF weight from the GIN index (PostgreSQL's own ranking has no IDF);
             // terms in over half of all chunks are dropped unless nothing else is left.
             sql.append("lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l), ")
-               .append("n AS (SELECT greatest(count(*), 1)::float8 AS total FROM chunk), ")
-               .append("df AS (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
-               .append("  (SELECT count(*) FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery) AS hits FROM lex), ")
-               .append("idf AS (SELECT tq, tq_head, ln(1 + (n.total - hits + 0.5) / (hits + 0.5)) AS w, hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
+               .append("n AS MATERIALIZED (SELECT CASE WHEN reltuples >= 1 THEN reltuples ELSE (SELECT count(*) FROM chunk) END::float8 AS total")
+               .append("  FROM pg_class WHERE oid = 'chunk'::regclass), ")
+               // document frequency from the GIN index, capped: beyond 5,000 hits a term's IDF is near zero anyway
+               .append("df AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
+               .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery LIMIT 5000) s) AS hits FROM lex), ")
+               .append("idf AS MATERIALIZED (SELECT tq, tq_head, ln(1 + (greatest(n.total, hits) - hits + 0.5) / (hits + 0.5)) AS w, ")
+               .append("  hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
                .append("terms AS (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)), ")
                .append("q AS (SELECT coalesce(string_agg(tq::text, ' | '), '')::tsquery AS tq FROM terms), ")
                .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rnk, r FROM (")
@@ -157,7 +162,7 @@ public class HybridRetriever {
         }
         if (f.languages() != null && !f.languages().isEmpty()) {
             where.append(" AND c.language = ANY (?::text[])");
-            params.add(f.languages().toArray(String[]::new));
+            params.add(f.languages().stream().map(l -> l.toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new));
         }
     }
 }

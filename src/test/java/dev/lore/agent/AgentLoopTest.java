@@ -113,13 +113,47 @@ class AgentLoopTest {
         JsonPath reply = send(conv, "Try things");
         assertEquals("answered", reply.getString("stopReason"));
         assertFalse(reply.getBoolean("toolCalls[0].ok"));
-        assertTrue(reply.getString("toolCalls[0].result").contains("unknown tool 'delete_everything'"));
+        assertTrue(reply.getString("toolCalls[0].result").contains("unknown tool \"delete_everything\""));
         assertTrue(reply.getString("toolCalls[0].result").contains("search_knowledge"));
         assertFalse(reply.getBoolean("toolCalls[1].ok"));
         assertTrue(reply.getString("toolCalls[1].result").contains("missing required property \"query\""));
         assertTrue(reply.getBoolean("toolCalls[2].ok"), "double-encoded arguments are decoded");
         JsonNode lastMessages = model.requests().get(3).get("messages");
         assertTrue(lastMessages.toString().contains("missing required property"));
+    }
+
+    @Test
+    void toolCallsWrittenAsTextOrWithBrokenJsonStillRun() {
+        String conv = conversation(agent("kb-agent-sloppy", 6, 12));
+        model.enqueue(
+                Step.completion("<tool_call>{\"name\": \"search_knowledge\", \"arguments\": {\"query\": \"visitor parking\"}}</tool_call>"),
+                toolCalls(call("q1", "search_knowledge", "{\"query\": \"the \"Zanzibar\" office parking\"} I hope this helps")),
+                toolCalls(call("q2", "search_knowledge", "{\"query\": \"parking\", \"limit\": \"2\"}")),
+                Step.completion("Bay 7."));
+        JsonPath reply = send(conv, "Parking?");
+        assertEquals("answered", reply.getString("stopReason"));
+        assertEquals(3, reply.getList("toolCalls").size());
+        for (int i = 0; i < 3; i++) assertTrue(reply.getBoolean("toolCalls[" + i + "].ok"), reply.prettify());
+        assertTrue(reply.getString("toolCalls[0].result").contains("bay 7"));
+        // the call read from text is stored as a real tool call, so the next request pairs it with its result
+        JsonNode second = model.requests().get(1).get("messages");
+        assertEquals("search_knowledge", second.get(2).get("tool_calls").get(0).get("function").get("name").asText());
+        assertEquals("tool", second.get(3).get("role").asText());
+        assertConsistent(transcript(conv));
+    }
+
+    @Test
+    void argumentsThatBreakTheSchemaGetAPreciseErrorAndAnotherTry() {
+        String conv = conversation(agent("kb-agent-schema", 6, 12));
+        model.enqueue(toolCalls(call("s1", "search_knowledge", "{\"query\": \"parking\", \"limit\": 50, \"colour\": \"red\"}")),
+                toolCalls(call("s2", "search_knowledge", "{\"query\": \"parking\", \"limit\": 5}")),
+                Step.completion("Bay 7."));
+        JsonPath reply = send(conv, "Parking?");
+        assertFalse(reply.getBoolean("toolCalls[0].ok"));
+        String error = reply.getString("toolCalls[0].result");
+        assertTrue(error.contains("limit") && error.contains("colour"), error);
+        assertTrue(reply.getBoolean("toolCalls[1].ok"));
+        assertTrue(model.requests().get(1).toString().contains("Call it again with corrected arguments"));
     }
 
     @Test

@@ -10,20 +10,29 @@ import dev.lore.connector.spi.SourceDocument;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Set;
 
 /**
  * Indexes a folder and its subfolders. Document identity is the path relative to the folder, with '/'
  * separators; the checkpoint cursor is the last relative path handed out, in lexicographic order, so a run that
  * dies resumes with the next file.
+ *
+ * <p>Safety: symbolic links are followed only when their target lies inside the folder (a link to
+ * {@code /etc/passwd} is ignored); hidden files and folders are skipped; a subfolder that cannot be read is skipped,
+ * not fatal; system folders ({@code /proc}, {@code /sys}, {@code /dev}) cannot be sources.
  */
 @ApplicationScoped
 public class FilesystemConnector implements Connector<FilesystemConfig> {
+
+    private static final Set<String> SYSTEM_ROOTS = Set.of("/proc", "/sys", "/dev");
 
     @Override
     public String type() {
@@ -44,6 +53,12 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         if (!root.isAbsolute()) {
             throw new ConnectorException("config.path must be absolute, got '" + config.path() + "'");
         }
+        root = root.normalize();
+        for (String system : SYSTEM_ROOTS) {
+            if (root.startsWith(system) || root.toString().equals("/")) {
+                throw new ConnectorException("config.path '" + root + "' is a system folder; choose a folder of documents");
+            }
+        }
         if (!Files.isDirectory(root)) {
             throw new ConnectorException("config.path '" + config.path() + "' is not a readable folder");
         }
@@ -55,27 +70,51 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
     @Override
     public List<String> listDocumentKeys(ConnectorContext<FilesystemConfig> context) throws ConnectorException {
         validate(context.config());
-        Path root = Path.of(context.config().path());
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(p -> isIndexable(root, p)).map(p -> key(root, p)).sorted().toList();
+        Path root = root(context.config());
+        Path realRoot;
+        try {
+            realRoot = root.toRealPath();
+        } catch (IOException e) {
+            throw new ConnectorException("cannot read folder '" + root + "': " + e.getMessage(), e);
+        }
+        List<String> keys = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    return !dir.equals(root) && dir.getFileName().toString().startsWith(".")
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (isIndexable(root, realRoot, file, attrs)) keys.add(key(root, file));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // an unreadable subfolder or file is skipped, not fatal
+                }
+            });
         } catch (IOException | UncheckedIOException e) {
             throw new ConnectorException("cannot list folder '" + root + "': " + e.getMessage(), e);
         }
+        keys.sort(null);
+        return keys;
     }
 
     @Override
     public ConnectorPage fetchPage(ConnectorContext<FilesystemConfig> context, Checkpoint checkpoint)
             throws ConnectorException {
-        Path root = Path.of(context.config().path());
+        Path root = root(context.config());
         List<String> keys = listDocumentKeys(context);
         String after = checkpoint == null ? null : checkpoint.cursor();
         int pageSize = context.config().effectivePageSize();
         List<SourceDocument> documents = new ArrayList<>();
         List<DocumentFailure> failures = new ArrayList<>();
         String last = after;
-        int i = 0;
         for (String key : keys) {
-            i++;
             if (after != null && key.compareTo(after) <= 0) continue;
             if (documents.size() + failures.size() >= pageSize) break;
             last = key;
@@ -93,12 +132,23 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         return new ConnectorPage(documents, failures, new Checkpoint(last, hasMore));
     }
 
-    private static boolean isIndexable(Path root, Path p) {
-        if (!Files.isRegularFile(p)) return false;
+    private static Path root(FilesystemConfig config) {
+        return Path.of(config.path()).toAbsolutePath().normalize();
+    }
+
+    private static boolean isIndexable(Path root, Path realRoot, Path p, BasicFileAttributes attrs) {
         for (Path part : root.relativize(p)) {
             if (part.toString().startsWith(".")) return false;
         }
-        return true;
+        if (attrs.isSymbolicLink() || Files.isSymbolicLink(p)) {
+            try {
+                Path target = p.toRealPath();
+                return target.startsWith(realRoot) && Files.isRegularFile(target);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return attrs.isRegularFile() || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static String key(Path root, Path p) {

@@ -1,0 +1,72 @@
+package dev.lore.agent;
+
+import static dev.lore.agent.AgentLoopTest.call;
+import static dev.lore.agent.AgentLoopTest.send;
+import static dev.lore.agent.AgentLoopTest.toolCalls;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.lore.support.ScriptedModelResource;
+import dev.lore.support.ScriptedOpenAiServer;
+import dev.lore.support.ScriptedOpenAiServer.Step;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Hand-over to a human, by the agent (tool) or the client (API), with the webhook notified. */
+@QuarkusTest
+class HandoverTest {
+
+    @Test
+    void theAgentHandsOverAndTheWebhookHearsIt() throws Exception {
+        LinkedBlockingQueue<String> hooks = new LinkedBlockingQueue<>();
+        HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 18099), 0);
+        webhook.createContext("/handover", ex -> {
+            hooks.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        webhook.start();
+        ScriptedOpenAiServer model = ScriptedModelResource.server();
+        if (!model.isRunning()) model.start();
+        model.reset();
+        try {
+            String agent = given().contentType(ContentType.JSON)
+                    .body(Map.of("name", "handover-agent", "systemPrompt", "Hand over angry customers.", "tools", List.of("hand_over_to_human")))
+                    .post("/api/v1/agents").then().statusCode(201).extract().path("id");
+            String conv = given().contentType(ContentType.JSON).body(Map.of("agent", agent, "endUserId", "angry-1"))
+                    .post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+            model.enqueue(toolCalls(call("h1", "hand_over_to_human", "{\"reason\":\"customer asks for a manager\"}")),
+                    Step.completion("A colleague will take over shortly."));
+            JsonPath reply = send(conv, "I want to speak to a manager now!");
+            assertEquals("handed_over", reply.getString("status"));
+            assertEquals("A colleague will take over shortly.", reply.getString("reply"));
+            String hook = hooks.poll(10, TimeUnit.SECONDS);
+            assertTrue(hook != null && hook.contains("\"conversationId\":\"" + conv + "\"") && hook.contains("customer asks for a manager"), hook);
+            given().get("/api/v1/conversations/" + conv).then().statusCode(200)
+                    .body("status", org.hamcrest.Matchers.equalTo("handed_over"))
+                    .body("handoverReason", org.hamcrest.Matchers.equalTo("customer asks for a manager"));
+            given().contentType(ContentType.JSON).body(Map.of("message", "hello?"))
+                    .post("/api/v1/conversations/" + conv + "/messages").then().statusCode(409);
+
+            String conv2 = given().contentType(ContentType.JSON).body(Map.of("endUserId", "angry-2"))
+                    .post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+            given().contentType(ContentType.JSON).body(Map.of("reason", "escalated by the help desk"))
+                    .post("/api/v1/conversations/" + conv2 + "/handover").then().statusCode(200)
+                    .body("status", org.hamcrest.Matchers.equalTo("handed_over"));
+            String hook2 = hooks.poll(10, TimeUnit.SECONDS);
+            assertTrue(hook2 != null && hook2.contains("escalated by the help desk"), hook2);
+        } finally {
+            webhook.stop(0);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.lore.agent;
+
+import static dev.lore.agent.AgentLoopTest.assertConsistent;
+import static dev.lore.agent.AgentLoopTest.call;
+import static dev.lore.agent.AgentLoopTest.send;
+import static dev.lore.agent.AgentLoopTest.toolCalls;
+import static dev.lore.agent.AgentLoopTest.transcript;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.lore.support.ScriptedModelResource;
+import dev.lore.support.ScriptedOpenAiServer;
+import dev.lore.support.ScriptedOpenAiServer.Step;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP tools against a real local HTTP service: declared from JSON and from OpenAPI, secrets from configuration and
+ * never shown, allowed hosts enforced, and side-effecting calls held until the client confirms.
+ */
+@QuarkusTest
+class HttpToolTest {
+
+    ScriptedOpenAiServer model;
+    HttpServer orders;
+    final List<String> received = new CopyOnWriteArrayList<>();
+    String base;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        model = ScriptedModelResource.server();
+        if (!model.isRunning()) model.start();
+        model.reset();
+        orders = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        orders.createContext("/", ex -> {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            received.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " auth=" + ex.getRequestHeaders().getFirst("Authorization") + " " + body);
+            byte[] out = ex.getRequestMethod().equals("GET")
+                    ? "{\"orderId\":\"A-17\",\"status\":\"shipped\",\"carrier\":\"DHL\"}".getBytes(StandardCharsets.UTF_8)
+                    : "{\"ticketId\":\"T-1\"}".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(ex.getRequestMethod().equals("GET") ? 200 : 201, out.length);
+            ex.getResponseBody().write(out);
+            ex.close();
+        });
+        orders.start();
+        base = "http://127.0.0.1:" + orders.getAddress().getPort();
+    }
+
+    @AfterEach
+    void tearDown() {
+        orders.stop(0);
+        model.reset();
+    }
+
+    @Test
+    void readToolCallsTheServiceWithTheSecretAndNeverShowsIt() {
+        declare(Map.of("name", "get_order", "description", "Look up an order by id", "method", "GET",
+                "url", base + "/orders/{orderId}", "authHeader", "Authorization", "authSecret", "orders-token", "authPrefix", "Bearer ",
+                "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string")), "required", List.of("orderId"))));
+        String conv = conversation(agent("orders-agent-read", List.of("get_order")));
+        model.enqueue(toolCalls(call("g1", "get_order", "{\"orderId\":\"A-17\"}")), Step.completion("Your order shipped with DHL."));
+        JsonPath reply = send(conv, "Where is my order A-17?");
+        assertTrue(reply.getBoolean("toolCalls[0].ok"), reply.prettify());
+        assertTrue(reply.getString("toolCalls[0].result").contains("shipped"));
+        assertEquals(1, received.size());
+        assertTrue(received.getFirst().startsWith("GET /orders/A-17 auth=Bearer test-token-123"), received.getFirst());
+        String listed = given().get("/api/v1/tools/http").then().statusCode(200).extract().asString();
+        String audit = given().get("/api/v1/conversations/" + conv + "/audit").then().extract().asString();
+        String transcript = given().get("/api/v1/conversations/" + conv + "/messages").then().extract().asString();
+        for (String shown : List.of(listed, audit, transcript, reply.prettify())) assertFalse(shown.contains("test-token-123"));
+    }
+
+    @Test
+    void sideEffectingOperationsFromOpenApiWaitForConfirmation() {
+        Map<String, Object> doc = Map.of("openapi", "3.0.3", "servers", List.of(Map.of("url", base)),
+                "paths", Map.of("/tickets", Map.of("post", Map.of("operationId", "create_ticket", "summary", "Open a support ticket",
+                        "requestBody", Map.of("content", Map.of("application/json", Map.of("schema", Map.of("$ref", "#/components/schemas/Ticket"))))))),
+                "components", Map.of("schemas", Map.of("Ticket", Map.of("type", "object",
+                        "properties", Map.of("subject", Map.of("type", "string")), "required", List.of("subject")))));
+        List<Map<String, Object>> tools = given().contentType(ContentType.JSON).body(Map.of("document", doc))
+                .post("/api/v1/tools/http/openapi").then().statusCode(200).extract().jsonPath().getList("$");
+        assertEquals(true, tools.getFirst().get("requiresConfirmation"));
+        assertEquals(false, tools.getFirst().get("readOnly"));
+
+        String conv = conversation(agent("orders-agent-write", List.of("create_ticket")));
+        model.enqueue(toolCalls(call("t1", "create_ticket", "{\"subject\":\"Broken kettle\"}")));
+        JsonPath held = send(conv, "Please open a ticket about my broken kettle");
+        assertEquals("confirmation_required", held.getString("stopReason"));
+        assertTrue(held.getString("reply").contains("create_ticket"));
+        assertTrue(received.isEmpty(), "nothing may be sent before confirmation: " + received);
+        given().get("/api/v1/conversations/" + conv + "/pending-action").then().statusCode(200);
+
+        model.enqueue(Step.completion("Ticket T-1 is open."));
+        JsonPath done = given().post("/api/v1/conversations/" + conv + "/pending-action/confirm").then().statusCode(200).extract().jsonPath();
+        assertEquals("Ticket T-1 is open.", done.getString("reply"));
+        assertEquals(1, received.size());
+        assertTrue(received.getFirst().startsWith("POST /tickets") && received.getFirst().contains("Broken kettle"), received.getFirst());
+        given().post("/api/v1/conversations/" + conv + "/pending-action/confirm").then().statusCode(409);
+        assertConsistent(transcript(conv));
+
+        model.enqueue(toolCalls(call("t2", "create_ticket", "{\"subject\":\"Another one\"}")), Step.completion("Okay, I did not open it."));
+        assertEquals("confirmation_required", send(conv, "Open another").getString("stopReason"));
+        JsonPath rejected = given().post("/api/v1/conversations/" + conv + "/pending-action/reject").then().statusCode(200).extract().jsonPath();
+        assertEquals("Okay, I did not open it.", rejected.getString("reply"));
+        assertEquals(1, received.size(), "a rejected call is never sent");
+        assertTrue(model.lastRequest().toString().contains("rejected this action"));
+        assertConsistent(transcript(conv));
+    }
+
+    @Test
+    void hostsOutsideTheAllowListAreRefused() {
+        declare(Map.of("name", "sneaky_lookup", "description", "Looks things up", "method", "GET", "url", base + "/orders/{orderId}",
+                "allowedHosts", List.of("orders.internal.example"),
+                "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string")))));
+        String conv = conversation(agent("orders-agent-hosts", List.of("sneaky_lookup")));
+        model.enqueue(toolCalls(call("s1", "sneaky_lookup", "{\"orderId\":\"A-17\"}")), Step.completion("Could not look it up."));
+        JsonPath reply = send(conv, "Look up A-17");
+        assertFalse(reply.getBoolean("toolCalls[0].ok"));
+        assertTrue(reply.getString("toolCalls[0].result").contains("not allowed"), reply.getString("toolCalls[0].result"));
+        assertTrue(received.isEmpty());
+    }
+
+    void declare(Map<String, Object> body) {
+        given().contentType(ContentType.JSON).body(body).post("/api/v1/tools/http").then().statusCode(201);
+    }
+
+    static String agent(String name, List<String> tools) {
+        return given().contentType(ContentType.JSON).body(Map.of("name", name, "systemPrompt", "You help customers.", "tools", tools))
+                .post("/api/v1/agents").then().statusCode(201).extract().path("id");
+    }
+
+    static String conversation(String agentId) {
+        return given().contentType(ContentType.JSON).body(Map.of("agent", agentId, "endUserId", "shopper-1"))
+                .post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+    }
+}
