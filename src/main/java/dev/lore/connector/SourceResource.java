@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Sources and their syncs: {@code /api/v1/sources}. */
@@ -76,6 +77,9 @@ public class SourceResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a source", description = "Validates the connector configuration; 201 with the source's id.")
+    @APIResponse(responseCode = "201", description = "created; Location names the source")
+    @APIResponse(responseCode = "400", description = "invalid configuration (application/problem+json)")
+    @APIResponse(responseCode = "409", description = "a source with this name exists")
     public Response create(@Valid @NotNull CreateSource body) {
         try {
             runner.validate(body.type(), body.config());
@@ -119,6 +123,8 @@ public class SourceResource {
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a source", description = "Stops its sync, then removes the source, its documents and chunks.")
+    @APIResponse(responseCode = "204", description = "deleted")
+    @APIResponse(responseCode = "404", description = "no such source")
     public Response delete(@PathParam("id") UUID id) throws InterruptedException {
         load(id);
         runner.cancel(id);
@@ -130,6 +136,9 @@ public class SourceResource {
     @POST
     @Path("{id}/sync")
     @Operation(summary = "Start a sync", description = "202 with the run; 409 when one is already running.")
+    @APIResponse(responseCode = "202", description = "started; the body is the run, Location names it")
+    @APIResponse(responseCode = "404", description = "no such source")
+    @APIResponse(responseCode = "409", description = "a sync of this source is already running")
     public Response sync(@PathParam("id") UUID id) {
         load(id);
         UUID runId;
