@@ -20,7 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * both branches before their limits.
  *
  * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
- * by the sum of the inverse document frequencies (BM25's IDF, counted on the GIN index) of the terms it contains.
+ * by the sum of the inverse document frequencies (BM25's IDF, counted on the GIN index) of the terms it contains,
+ * terms in the title or headings counting 1.5 times, plus {@code ts_rank_cd} for term frequency and proximity.
  *
  * <p>Errors: {@link IllegalStateException} when the database fails or the index must be re-embedded first.
  */
@@ -95,18 +96,21 @@ public class HybridRetriever {
         sql.append(", ");
         if (useText) {
             // Lexemes of the query with an IDF weight from the GIN index (PostgreSQL's own ranking has no IDF). Document
-            // frequency is counted up to 2,000 hits (beyond that a term's IDF is small anyway); terms in over a quarter of
-            // all chunks are dropped unless nothing else is left. A chunk scores the sum of its terms' IDF.
+            // frequency is counted up to 5,000 hits (beyond that a term's IDF is small anyway); terms in over half of all
+            // chunks are dropped unless nothing else is left. A chunk scores the sum of its terms' IDF (a term found in
+            // the title or headings counting 1.5 times) plus ts_rank_cd for frequency and proximity.
             sql.append("lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l), ")
                .append("n AS MATERIALIZED (SELECT greatest(n_live_tup, 1)::float8 AS total FROM pg_stat_user_tables WHERE relid = 'chunk'::regclass), ")
-               .append("df AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, ")
-               .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery LIMIT 2000) s) AS hits FROM lex), ")
-               .append("idf AS MATERIALIZED (SELECT tq, ln(1 + (greatest(n.total, hits) - hits + 0.5) / (hits + 0.5)) AS w, ")
-               .append("  hits <= n.total / 4 AS selective FROM df, n WHERE hits > 0), ")
+               .append("df AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
+               .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery LIMIT 5000) s) AS hits FROM lex), ")
+               .append("idf AS MATERIALIZED (SELECT tq, tq_head, ln(1 + (greatest(n.total, hits) - hits + 0.5) / (hits + 0.5)) AS w, ")
+               .append("  hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
                .append("terms AS MATERIALIZED (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)), ")
+               .append("q AS MATERIALIZED (SELECT coalesce(string_agg(tq::text, ' | '), '')::tsquery AS tq FROM terms), ")
                .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rnk, r FROM (")
-               .append("SELECT c.id, sum(t.w) AS r FROM terms t JOIN chunk c ON c.tsv @@ t.tq WHERE true").append(where)
-               .append(" GROUP BY c.id ORDER BY r DESC LIMIT ?) t)");
+               .append("SELECT c.id, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq)")
+               .append(" + ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
+               .append(" ORDER BY r DESC LIMIT ?) t)");
             params.add(query);
             params.addAll(filterParams);
             params.add(k);
