@@ -214,7 +214,7 @@ class AgentLoopTest {
     void longConversationsStayWithinTheWindowAndNeverStartWithAToolResult() {
         String agentId = agent("kb-agent-window", 8, 12, 600);
         String conv = conversation(agentId);
-        for (int turn = 0; turn < 12; turn++) {
+        for (int turn = 0; turn < 25; turn++) {
             List<String> calls = new ArrayList<>();
             for (int c = 0; c < 5; c++) calls.add(call("t" + turn + "c" + c, "search_knowledge", "{\"query\":\"parking " + c + "\"}"));
             model.enqueue(toolCalls(calls.toArray(String[]::new)), Step.completion("answer " + turn));
@@ -234,6 +234,16 @@ class AgentLoopTest {
                 if (m.get("role").asText().equals("user")) chars += m.get("content").asText().length();
             }
             assertTrue(chars > 0);
+            // earlier turns (before the current user message) stay within the agent's 600-token budget (chars / 4)
+            int lastUser = 0;
+            for (int i = 0; i < messages.size(); i++) if (messages.get(i).get("role").asText().equals("user")) lastUser = i;
+            int earlierChars = 0;
+            for (int i = 1; i < lastUser; i++) {
+                JsonNode m = messages.get(i);
+                if (m.hasNonNull("content")) earlierChars += m.get("content").asText().length();
+                if (m.has("tool_calls")) for (JsonNode tc : m.get("tool_calls")) earlierChars += tc.get("function").get("arguments").asText().length();
+            }
+            assertTrue(earlierChars / 4 <= 600, "window over budget: " + earlierChars / 4 + " tokens of earlier turns");
         }
         // later requests dropped the oldest turns: the first question is no longer sent
         String last = model.lastRequest().get("messages").toString();
@@ -241,7 +251,7 @@ class AgentLoopTest {
         assertTrue(last.contains("earlier turns of this conversation are not shown"));
         // every turn is stored whole: user, assistant with 5 calls, 5 results, final answer
         List<Map<String, Object>> t = transcript(conv);
-        assertEquals(12 * 8, t.size());
+        assertEquals(25 * 8, t.size()); // a 200-message conversation
         assertConsistent(t);
     }
 
