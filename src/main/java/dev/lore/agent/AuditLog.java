@@ -80,10 +80,12 @@ public class AuditLog {
         return out;
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** Stores arbitrary text in a jsonb column: valid JSON as is, anything else as a JSON string. */
     private static String jsonOrString(String s) {
         try {
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(s);
+            JSON.readTree(s);
             return s;
         } catch (Exception e) {
             return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
