@@ -15,9 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/postgres.sh"
 cd "$LORE_ROOT"
 
-apt_install curl ca-certificates postgresql-doc-15
-ensure_java
-ensure_postgres lore_bench
+ensure_test_prerequisites lore_bench
 export LORE_TEST_DB_URL="${LORE_TEST_DB_URL:-jdbc:postgresql://127.0.0.1:5432/lore_bench}"
 
 log "running the ingestion benchmark (./mvnw -Pbench test -Dtest=IngestBenchmark) against $LORE_TEST_DB_URL"

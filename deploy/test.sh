@@ -13,8 +13,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib/postgres.sh"
 cd "$LORE_ROOT"
 
-apt_install curl ca-certificates postgresql-doc-15
-ensure_java
-ensure_postgres
+ensure_test_prerequisites
 log "running the test suite (./mvnw verify)"
 exec ./mvnw -B verify "$@"

@@ -63,3 +63,11 @@ ensure_postgres() {
     _psql_super -d "$db" -c "CREATE EXTENSION IF NOT EXISTS vector" || die "could not create extension vector in $db"
   done
 }
+
+# ensure_test_prerequisites [EXTRA_DB...]: what the test suite and the benchmark need on this machine: curl, the
+# PostgreSQL manual (their corpus), a JDK >= 21, PostgreSQL with pgvector (and the extra databases named).
+ensure_test_prerequisites() {
+  apt_install curl ca-certificates postgresql-doc-15
+  ensure_java
+  ensure_postgres "$@"
+}

@@ -65,6 +65,7 @@ public class AgentLoop {
 
     private final ToolCallRepair repair = new ToolCallRepair();
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, ToolSchemaValidator> validators = new ConcurrentHashMap<>();
     private final ExecutorService toolExecutor = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
@@ -217,9 +218,8 @@ public class AgentLoop {
                     .map(c -> c.name() + " " + c.arguments()).toList();
             if (!needConfirmation.isEmpty()) {
                 pending.put(conv, new PendingActions.Pending(turnId, assistantText, calls, modelCalls));
-                TurnResult r = finish(conv, turnId, "I need your confirmation before I do this: " + String.join("; ", needConfirmation)
+                return finish(conv, turnId, "I need your confirmation before I do this: " + String.join("; ", needConfirmation)
                         + ". Confirm or reject it.", "confirmation_required", modelCalls, reports);
-                return r;
             }
             List<ToolCallReport> results = execute(conv, turnId, context, agent, calls, false);
             reports.addAll(results);
@@ -304,13 +304,17 @@ public class AgentLoop {
         return new ToolCallReport(call.id(), name, call.arguments(), ok, result.length() > 20_000 ? result.substring(0, 20_000) : result);
     }
 
+    /** The validator for the agent's current tools; compiled schemas are reused while the definitions stay the same. */
     private ToolSchemaValidator validator(Agent agent) {
         List<ToolDefinition> defs = new ArrayList<>();
+        StringBuilder key = new StringBuilder();
         for (String n : allowedNames(agent)) {
             AgentTool t = tools.find(n).orElseThrow();
             defs.add(new ToolDefinition(t.name(), t.description(), t.parameters()));
+            key.append(t.name()).append('\u0000').append(t.parameters()).append('\u0000');
         }
-        return new ToolSchemaValidator(defs);
+        if (validators.size() > 256) validators.clear();
+        return validators.computeIfAbsent(key.toString(), k -> new ToolSchemaValidator(defs));
     }
 
     private Optional<AgentTool> allowed(Agent agent, String name) {

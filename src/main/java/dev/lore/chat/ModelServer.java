@@ -86,9 +86,7 @@ public class ModelServer {
         ChatModel m = chatModel;
         if (m == null) {
             m = OpenAiChatModel.builder()
-                    .httpClientBuilder(JdkHttpClient.builder()
-                            .httpClientBuilder(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
-                            .connectTimeout(config.connectTimeout()).readTimeout(config.timeout()))
+                    .httpClientBuilder(httpClient())
                     .baseUrl(config.baseUrl()).apiKey(config.apiKey()).modelName(name.get())
                     .timeout(config.timeout()).maxRetries(0)
                     .temperature(config.temperature()).maxTokens(config.maxTokens())
@@ -105,9 +103,7 @@ public class ModelServer {
         StreamingChatModel m = streamingModel;
         if (m == null) {
             m = OpenAiStreamingChatModel.builder()
-                    .httpClientBuilder(JdkHttpClient.builder()
-                            .httpClientBuilder(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
-                            .connectTimeout(config.connectTimeout()).readTimeout(config.timeout()))
+                    .httpClientBuilder(httpClient())
                     .baseUrl(config.baseUrl()).apiKey(config.apiKey()).modelName(name.get())
                     .timeout(config.timeout())
                     .temperature(config.temperature()).maxTokens(config.maxTokens())
@@ -115,6 +111,11 @@ public class ModelServer {
             streamingModel = m;
         }
         return Optional.of(m);
+    }
+
+    private dev.langchain4j.http.client.jdk.JdkHttpClientBuilder httpClient() {
+        return JdkHttpClient.builder().httpClientBuilder(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
+                .connectTimeout(config.connectTimeout()).readTimeout(config.timeout());
     }
 
     private static String stripSlash(String s) {

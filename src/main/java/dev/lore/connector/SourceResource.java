@@ -93,16 +93,12 @@ public class SourceResource {
         s.name = body.name();
         s.config = body.config();
         s.createdAt = Instant.now();
-        try {
-            QuarkusTransaction.requiringNew().run(() -> {
-                if (Source.count("tenantId = ?1 and name = ?2", s.tenantId, s.name) > 0) {
-                    throw ApiException.conflict("a source named '" + s.name + "' already exists");
-                }
-                s.persist();
-            });
-        } catch (ApiException e) {
-            throw e;
-        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (Source.count("tenantId = ?1 and name = ?2", s.tenantId, s.name) > 0) {
+                throw ApiException.conflict("a source named '" + s.name + "' already exists");
+            }
+            s.persist();
+        });
         return Response.created(URI.create("/api/v1/sources/" + s.id)).entity(view(s)).build();
     }
 

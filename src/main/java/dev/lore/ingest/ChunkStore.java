@@ -1,6 +1,5 @@
 package dev.lore.ingest;
 
-import dev.lore.embedding.EmbeddingService;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -191,11 +190,6 @@ public class ChunkStore {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prune deleted documents: " + e.getMessage(), e);
         }
-    }
-
-    /** Formats a vector for {@link DocumentWrite#vectors()}. */
-    public static String vector(float[] v) {
-        return EmbeddingService.toPgVector(v);
     }
 
     /** PostgreSQL text cannot hold NUL characters; parsers sometimes emit them. */

@@ -62,20 +62,8 @@ public class IngestionPipeline {
     public record Outcome(String documentKey, DocumentStatus status, String reason, int chunks) {}
 
     /**
-     * Ingests one page of documents from a source.
-     *
-     * @param tenantId the source's tenant
-     * @param sourceId the source
-     * @param documents the connector's documents
-     * @return one outcome per document, in input order
-     */
-    public List<Outcome> ingest(String tenantId, UUID sourceId, List<SourceDocument> documents) {
-        return complete(tenantId, sourceId, prepare(sourceId, documents));
-    }
-
-    /**
      * A page after reading, hashing, parsing and chunking, before embedding: {@link #prepare} and {@link #complete}
-     * let a runner parse the next page on one thread while this one is embedded on all cores.
+     * let the sync runner parse the next page on one thread while this one is embedded on all cores.
      */
     public static final class PreparedPage {
         private final List<Outcome> outcomes;
@@ -87,7 +75,7 @@ public class IngestionPipeline {
         }
     }
 
-    /** First half of {@link #ingest}: read, hash, skip unchanged, parse and chunk. Never throws for a document. */
+    /** First half of ingesting a page: read, hash, skip unchanged, parse and chunk. Never throws for a document. */
     public PreparedPage prepare(UUID sourceId, List<SourceDocument> documents) {
         List<Outcome> outcomes = new ArrayList<>(documents.size());
         List<Prepared> prepared = new ArrayList<>();
@@ -110,7 +98,7 @@ public class IngestionPipeline {
         return new PreparedPage(outcomes, prepared);
     }
 
-    /** Second half of {@link #ingest}: embed the page's new chunks in one parallel batch and store each document. */
+    /** Second half of ingesting a page: embed the page's new chunks in one parallel batch and store each document. */
     public List<Outcome> complete(String tenantId, UUID sourceId, PreparedPage page) {
         List<Outcome> outcomes = new ArrayList<>(page.outcomes);
         List<Prepared> prepared = page.prepared;
@@ -177,7 +165,7 @@ public class IngestionPipeline {
             }
         }
         List<float[]> embedded = embeddings.embedPassages(texts);
-        for (int i = 0; i < hashes.size(); i++) vectors.put(hashes.get(i), ChunkStore.vector(embedded.get(i)));
+        for (int i = 0; i < hashes.size(); i++) vectors.put(hashes.get(i), EmbeddingService.toPgVector(embedded.get(i)));
         return vectors;
     }
 
