@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Lore quick start: provides PostgreSQL + pgvector when missing, builds Lore, starts it on http://localhost:8080,
+# Lore quick start: provides PostgreSQL + pgvector when missing, starts a local Keycloak for login (http://127.0.0.1:8180,
+# realm lore, dev users such as alice / alice-pw; see deploy/lib/keycloak.sh), builds Lore, starts it on http://localhost:8080,
 # ingests the demo source (the PostgreSQL 15 manual) and shows progress until it is in.
 #
 #   deploy/run.sh            set up, start, ingest the demo, show progress (Lore keeps running afterwards)
-#   deploy/run.sh stop       stop the Lore started by this script
+#   deploy/run.sh stop       stop the Lore and the Keycloak started by this script
 #
 # Environment: LORE_DB_URL / LORE_DB_USER / LORE_DB_PASSWORD to use an existing database (it needs the
 # `vector` extension); LORE_DEMO_PATH to ingest another folder; LORE_PORT (default 8080);
@@ -11,6 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/postgres.sh"
+. "$(dirname "$0")/lib/keycloak.sh"
 cd "$LORE_ROOT"
 
 PORT="${LORE_PORT:-8080}"
@@ -21,12 +23,13 @@ mkdir -p "$STATE"
 
 if [ "${1:-}" = "stop" ]; then
   if [ -f "$STATE/lore.pid" ] && kill "$(cat "$STATE/lore.pid")" 2>/dev/null; then log "stopped Lore"; else log "Lore was not running"; fi
-  rm -f "$STATE/lore.pid"; exit 0
+  rm -f "$STATE/lore.pid"; stop_keycloak; exit 0
 fi
 
 apt_install curl ca-certificates
 ensure_java
 ensure_postgres
+ensure_keycloak
 if [ -z "${LORE_DEMO_PATH:-}" ]; then apt_install postgresql-doc-15; fi
 [ -d "$DEMO_PATH" ] || die "demo folder $DEMO_PATH does not exist"
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.lore.security.Tenants;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -129,7 +130,7 @@ public class AgentLoop {
         try {
             PendingActions.Pending p = pending.take(conversation.id);
             if (p == null) throw new IllegalStateException("conversation " + conversation.id + " has no pending action");
-            AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conversation.id, conversation.endUserId, agent);
+            AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conversation.id, conversation.endUserId, agent, conversation.caller);
             List<ToolExecutionRequest> calls = p.calls();
             List<ToolCallReport> results = confirmed
                     ? execute(conversation.id, p.turnId(), context, agent, calls, true)
@@ -146,7 +147,7 @@ public class AgentLoop {
         UUID conv = conversation.id;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(agent.turnTimeoutMs);
         List<ToolSpecification> specs = toolSpecifications(agent);
-        AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conv, conversation.endUserId, agent);
+        AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conv, conversation.endUserId, agent, conversation.caller);
         int modelCalls = modelCallsSoFar;
         while (true) {
             if (modelCalls >= agent.maxModelCalls) {
@@ -264,6 +265,18 @@ public class AgentLoop {
         return out;
     }
 
+    /** Tools run on virtual threads, outside the request: they work as the conversation's tenant (row-level security). */
+    private static String executeAsTenant(AgentTool tool, AgentTool.ToolContext context, com.fasterxml.jackson.databind.JsonNode arguments)
+            throws AgentTool.ToolException {
+        try {
+            return Tenants.call(context.tenantId(), () -> tool.execute(context, arguments));
+        } catch (AgentTool.ToolException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private ToolCallReport executeOne(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent, ToolExecutionRequest call,
                                       ToolSchemaValidator validator) {
         long t0 = System.nanoTime();
@@ -287,7 +300,7 @@ public class AgentLoop {
                 name = checked.call().name();
                 AgentTool tool = allowed(agent, name).orElseThrow();
                 try {
-                    result = tool.execute(context, checked.call().arguments());
+                    result = executeAsTenant(tool, context, checked.call().arguments());
                     ok = true;
                 } catch (AgentTool.ToolException e) {
                     error = e.getMessage();

@@ -2,6 +2,9 @@ package dev.lore.agent;
 
 import dev.lore.platform.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.lore.security.Caller;
+import dev.lore.security.Callers;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -29,10 +32,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/agents")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Agents")
+@RolesAllowed({Caller.ADMIN, Caller.CURATOR, Caller.USER})
 public class AgentResource {
 
     @Inject ToolRegistry tools;
     @Inject AgentService agents;
+    @Inject Callers callers;
 
     /**
      * An agent's definition (create, update and read).
@@ -66,7 +71,7 @@ public class AgentResource {
     @GET
     @Operation(summary = "List agents")
     public List<AgentView> list() {
-        return QuarkusTransaction.requiringNew().call(() -> Agent.<Agent>list("order by name")).stream().map(AgentResource::view).toList();
+        return QuarkusTransaction.requiringNew().call(() -> Agent.<Agent>list("tenantId = ?1 order by name", tenant())).stream().map(AgentResource::view).toList();
     }
 
     @GET
@@ -81,17 +86,18 @@ public class AgentResource {
     @Path("{id}")
     @Operation(summary = "Get an agent by id or name")
     public AgentView get(@PathParam("id") String id) {
-        return view(agents.find(id));
+        return view(agents.find(tenant(), id));
     }
 
     @POST
+    @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create an agent")
     public Response create(@Valid @NotNull AgentBody body) {
         validateTools(body);
         Agent a = new Agent();
         a.id = UUID.randomUUID();
-        a.tenantId = "default";
+        a.tenantId = tenant();
         a.createdAt = Instant.now();
         apply(a, body);
         QuarkusTransaction.requiringNew().run(() -> {
@@ -104,12 +110,13 @@ public class AgentResource {
     }
 
     @PUT
+    @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Replace an agent's definition")
     public AgentView update(@PathParam("id") String id, @Valid @NotNull AgentBody body) {
         validateTools(body);
-        UUID agentId = agents.find(id).id;
+        UUID agentId = agents.find(tenant(), id).id;
         return QuarkusTransaction.requiringNew().call(() -> {
             Agent a = Agent.findById(agentId);
             if (!a.name.equals(body.name()) && Agent.count("tenantId = ?1 and name = ?2", a.tenantId, body.name()) > 0) {
@@ -121,10 +128,11 @@ public class AgentResource {
     }
 
     @DELETE
+    @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Path("{id}")
     @Operation(summary = "Delete an agent (not the default one, nor one with conversations)")
     public Response delete(@PathParam("id") String id) {
-        Agent a = agents.find(id);
+        Agent a = agents.find(tenant(), id);
         if (Agent.DEFAULT_NAME.equals(a.name)) throw ApiException.conflict("the default agent cannot be deleted");
         QuarkusTransaction.requiringNew().run(() -> {
             if (Conversation.count("agentId", a.id) > 0) {
@@ -162,5 +170,9 @@ public class AgentResource {
         return new AgentView(a.id, a.name, a.description, a.systemPrompt, a.model, a.temperature, List.of(a.tools),
                 a.sourceIds == null ? null : List.of(a.sourceIds), a.maxModelCalls, a.maxToolCalls, a.toolTimeoutMs,
                 a.turnTimeoutMs, a.memoryTokens, a.createdAt, a.updatedAt);
+    }
+
+    private String tenant() {
+        return callers.current().tenant();
     }
 }

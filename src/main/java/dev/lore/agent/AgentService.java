@@ -7,8 +7,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Agents' lifecycle: the default knowledge assistant at start-up, lookups by id or name. */
+/** Agents' lifecycle: each tenant's default knowledge assistant, lookups by id or name within a tenant. */
 @ApplicationScoped
 public class AgentService {
 
@@ -17,12 +18,21 @@ public class AgentService {
             company's documents before answering questions about them, and answer only from what it returns. Cite \
             the passages you use with their titles. If the documents do not answer the question, say so plainly.""";
 
+    @ConfigProperty(name = "lore.security.default-tenant", defaultValue = "default")
+    String defaultTenant;
+
     void onStart(@Observes StartupEvent event) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            if (Agent.count("tenantId = ?1 and name = ?2", "default", Agent.DEFAULT_NAME) > 0) return;
+        ensureDefault(defaultTenant);
+    }
+
+    /** Creates the tenant's default knowledge assistant unless it exists; returns it. */
+    public Agent ensureDefault(String tenant) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Agent existing = Agent.<Agent>find("tenantId = ?1 and name = ?2", tenant, Agent.DEFAULT_NAME).firstResult();
+            if (existing != null) return existing;
             Agent a = new Agent();
             a.id = UUID.randomUUID();
-            a.tenantId = "default";
+            a.tenantId = tenant;
             a.name = Agent.DEFAULT_NAME;
             a.description = "Answers employees' questions from the indexed documents";
             a.systemPrompt = DEFAULT_PROMPT;
@@ -34,20 +44,24 @@ public class AgentService {
             a.memoryTokens = 3_000;
             a.createdAt = a.updatedAt = Instant.now();
             a.persist();
+            return a;
         });
     }
 
     /**
-     * An agent by id (UUID text) or by name, in the default tenant.
+     * An agent of the tenant by id (UUID text) or by name. The default agent's name always resolves (it is created for
+     * the tenant on first use). Another tenant's agent is not found.
      *
      * @throws ApiException 404 when there is none
      */
-    public Agent find(String idOrName) {
+    public Agent find(String tenant, String idOrName) {
+        if (Agent.DEFAULT_NAME.equals(idOrName)) return ensureDefault(tenant);
         Agent a = QuarkusTransaction.requiringNew().call(() -> {
             try {
-                return Agent.<Agent>findById(UUID.fromString(idOrName));
+                Agent byId = Agent.<Agent>findById(UUID.fromString(idOrName));
+                return byId != null && tenant.equals(byId.tenantId) ? byId : null;
             } catch (IllegalArgumentException notUuid) {
-                return Agent.<Agent>find("tenantId = ?1 and name = ?2", "default", idOrName).firstResult();
+                return Agent.<Agent>find("tenantId = ?1 and name = ?2", tenant, idOrName).firstResult();
             }
         });
         if (a == null) throw ApiException.notFound("agent " + idOrName);

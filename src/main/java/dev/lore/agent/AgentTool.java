@@ -52,6 +52,7 @@ public interface AgentTool {
      * @param conversationId the conversation, or null outside one
      * @param endUserId the end user the conversation belongs to, or null
      * @param agent the agent calling
+     * @param caller whose access applies to what the tool reads (the identity sending the message); never null
      */
-    record ToolContext(String tenantId, java.util.UUID conversationId, String endUserId, Agent agent) {}
+    record ToolContext(String tenantId, java.util.UUID conversationId, String endUserId, Agent agent, dev.lore.security.Caller caller) {}
 }

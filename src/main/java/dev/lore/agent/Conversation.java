@@ -40,6 +40,13 @@ public class Conversation extends PanacheEntityBase {
     @Column(name = "handover_reason")
     public String handoverReason;
 
+    /** Who started it: a user name or {@code apikey:<name>}. Only they and the tenant's admins may read or continue it. */
+    public String owner;
+
+    /** The identity sending the current message; tools read with its access. Set per request, never stored. */
+    @jakarta.persistence.Transient
+    public dev.lore.security.Caller caller;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

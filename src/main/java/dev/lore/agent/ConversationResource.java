@@ -2,6 +2,9 @@ package dev.lore.agent;
 
 import dev.lore.platform.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.lore.security.Caller;
+import dev.lore.security.Callers;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -30,9 +33,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/conversations")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Conversations")
+@RolesAllowed({Caller.ADMIN, Caller.CURATOR, Caller.USER})
 public class ConversationResource {
 
     @Inject AgentService agents;
+    @Inject Callers callers;
     @Inject AgentLoop loop;
     @Inject ConversationMemory memory;
     @Inject AuditLog audit;
@@ -70,8 +75,10 @@ public class ConversationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a conversation", description = "201 with the conversation id.")
     public Response create(@Valid CreateConversation body) {
-        Agent agent = agents.find(body == null || body.agent() == null ? Agent.DEFAULT_NAME : body.agent());
+        Caller caller = callers.current();
+        Agent agent = agents.find(caller.tenant(), body == null || body.agent() == null ? Agent.DEFAULT_NAME : body.agent());
         Conversation c = new Conversation();
+        c.owner = caller.username();
         c.id = UUID.randomUUID();
         c.tenantId = agent.tenantId;
         c.agentId = agent.id;
@@ -99,7 +106,7 @@ public class ConversationResource {
         if (Conversation.HANDED_OVER.equals(c.status)) {
             throw ApiException.conflict("conversation " + id + " was handed over to a human (" + c.handoverReason + ")");
         }
-        Agent agent = agents.find(c.agentId.toString());
+        Agent agent = agents.find(c.tenantId, c.agentId.toString());
         AgentLoop.TurnResult r = loop.turn(c, agent, body.message());
         return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), load(id).status);
     }
@@ -120,7 +127,7 @@ public class ConversationResource {
     public Reply resolve(@PathParam("id") UUID id, @PathParam("decision") String decision) {
         if (!decision.equals("confirm") && !decision.equals("reject")) throw ApiException.badRequest("decision must be confirm or reject");
         Conversation c = load(id);
-        Agent agent = agents.find(c.agentId.toString());
+        Agent agent = agents.find(c.tenantId, c.agentId.toString());
         try {
             AgentLoop.TurnResult r = loop.resolvePending(c, agent, decision.equals("confirm"));
             return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), c.status);
@@ -155,9 +162,17 @@ public class ConversationResource {
         return view(handover.handOver(id, body.reason()));
     }
 
-    private static Conversation load(UUID id) {
+    /**
+     * The conversation, if the caller may see it: same tenant, and its owner or an admin. Anything else is a 404
+     * (another tenant's ids give nothing away). The caller is attached for the turn's tools.
+     */
+    private Conversation load(UUID id) {
+        Caller caller = callers.current();
         Conversation c = QuarkusTransaction.requiringNew().call(() -> Conversation.<Conversation>findById(id));
-        if (c == null) throw ApiException.notFound("conversation " + id);
+        if (c == null || !c.tenantId.equals(caller.tenant()) || !(caller.isAdmin() || caller.username().equals(c.owner))) {
+            throw ApiException.notFound("conversation " + id);
+        }
+        c.caller = caller;
         return c;
     }
 

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * {@code search_knowledge}: hybrid search over the sources the agent may use. Returns up to {@code limit} (1..10,
- * default 5) passages as JSON {@code [{"n","title","headingPath","uri","text"}]}.
+ * default 5) passages the caller may read (tenant and access lists, {@link HybridRetriever}) as JSON {@code [{"n","title","headingPath","uri","text"}]}.
  */
 @ApplicationScoped
 public class SearchKnowledgeTool implements AgentTool {
@@ -56,7 +56,7 @@ public class SearchKnowledgeTool implements AgentTool {
         if (query.isEmpty()) throw new ToolException("query must not be empty");
         int limit = Math.max(1, Math.min(10, arguments.path("limit").asInt(5)));
         List<java.util.UUID> sources = context.agent().sourceIds == null ? null : Arrays.asList(context.agent().sourceIds);
-        List<SearchResult> results = retriever.search(query, limit, new SearchFilters(sources, null, null, null));
+        List<SearchResult> results = retriever.search(query, limit, new SearchFilters(sources, null, null, null), context.caller());
         if (results.isEmpty()) return "[] (nothing in the knowledge base matches)";
         ArrayNode out = json.createArrayNode();
         int n = 1;

@@ -10,6 +10,7 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.lore.retrieval.HybridRetriever;
 import dev.lore.retrieval.SearchFilters;
 import dev.lore.retrieval.SearchResult;
+import dev.lore.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -61,10 +62,11 @@ public class AnswerService {
      *
      * @param question the user's message
      * @param filters retrieval filters
+     * @param caller whose access applies: only chunks the caller may read are retrieved, quoted and cited
      * @return a generative answer, or an extractive one when the model is unavailable
      */
-    public Answer answer(String question, SearchFilters filters) {
-        List<SearchResult> chunks = retriever.search(question, contextChunks, filters);
+    public Answer answer(String question, SearchFilters filters, Caller caller) {
+        List<SearchResult> chunks = retriever.search(question, contextChunks, filters, caller);
         if (chunks.isEmpty()) return nothingFound();
         Optional<ChatModel> model = models.chat();
         if (model.isEmpty()) return extractive(question, chunks, unavailableNotice());
@@ -80,11 +82,11 @@ public class AnswerService {
 
     /**
      * Answers as a stream: {@code onToken} receives text as it is generated, then {@code onDone} the complete answer
-     * with citations. Falls back to extractive (streamed as text too) when the model fails before its first token.
+     * with citations, retrieving only what {@code caller} may read. Falls back to extractive (streamed as text too) when the model fails before its first token.
      * Blocks until done.
      */
-    public void stream(String question, SearchFilters filters, Consumer<String> onToken, Consumer<Answer> onDone) {
-        List<SearchResult> chunks = retriever.search(question, contextChunks, filters);
+    public void stream(String question, SearchFilters filters, Caller caller, Consumer<String> onToken, Consumer<Answer> onDone) {
+        List<SearchResult> chunks = retriever.search(question, contextChunks, filters, caller);
         if (chunks.isEmpty()) {
             Answer a = nothingFound();
             onToken.accept(a.answer());

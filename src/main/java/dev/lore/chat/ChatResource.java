@@ -6,6 +6,10 @@ import dev.lore.retrieval.SearchFilters;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import dev.lore.security.Caller;
+import dev.lore.security.Callers;
+import dev.lore.security.Tenants;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -31,9 +35,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/chat")
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Chat")
+@RolesAllowed({Caller.ADMIN, Caller.CURATOR, Caller.USER})
 public class ChatResource {
 
     @Inject AnswerService answers;
+    @Inject Callers callers;
     @Inject ObjectMapper json;
 
     /**
@@ -48,7 +54,7 @@ public class ChatResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ask a question", description = "Generative answer with citations, or extractive when no model answers.")
     public Answer chat(@Valid @NotNull ChatRequest request) {
-        return answers.answer(request.message().replace("\0", ""), filters(request));
+        return answers.answer(request.message().replace("\0", ""), filters(request), callers.current());
     }
 
     @POST
@@ -56,11 +62,13 @@ public class ChatResource {
     @Blocking
     @Operation(summary = "Ask a question, streamed", description = "Server-sent events: token…, then done with the answer and citations.")
     public Multi<OutboundSseEvent> stream(@Valid @NotNull ChatRequest request, @Context Sse sse) {
+        Caller caller = callers.current();
         return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
             try {
-                answers.stream(request.message().replace("\0", ""), filters(request),
+                // the stream runs on another worker thread: it names its tenant for the database (row-level security)
+                Tenants.run(caller.tenant(), () -> answers.stream(request.message().replace("\0", ""), filters(request), caller,
                         token -> emitter.emit(event(sse, "token", Map.of("text", token))),
-                        answer -> emitter.emit(event(sse, "done", answer)));
+                        answer -> emitter.emit(event(sse, "done", answer))));
                 emitter.complete();
             } catch (RuntimeException e) {
                 emitter.emit(event(sse, "error", Map.of("detail", String.valueOf(e.getMessage()))));

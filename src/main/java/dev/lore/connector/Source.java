@@ -31,6 +31,11 @@ public class Source extends PanacheEntityBase {
     @Column(nullable = false, columnDefinition = "jsonb")
     public Map<String, Object> config;
 
+    /** An admin's access list for every document of this source (principals), or null: the connector's lists apply. */
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(name = "acl_override", columnDefinition = "text[]")
+    public String[] aclOverride;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 }

@@ -1,7 +1,12 @@
 package dev.lore.connector;
 
 import dev.lore.connector.spi.ConnectorException;
+import dev.lore.ingest.ChunkStore;
 import dev.lore.platform.ApiException;
+import dev.lore.security.AccessList;
+import dev.lore.security.Caller;
+import dev.lore.security.Callers;
+import jakarta.annotation.security.RolesAllowed;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
@@ -13,6 +18,7 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -38,10 +44,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/sources")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Sources", description = "Connect sources, sync them and watch their runs")
+@RolesAllowed({Caller.ADMIN, Caller.CURATOR})
 public class SourceResource {
 
     @Inject SyncRunner runner;
     @Inject AgroalDataSource dataSource;
+    @Inject Callers callers;
+    @Inject ChunkStore store;
 
     /**
      * Body of {@code POST /api/v1/sources}.
@@ -52,9 +61,9 @@ public class SourceResource {
      */
     public record CreateSource(@NotBlank String type, @NotBlank String name, @NotNull Map<String, Object> config) {}
 
-    /** A source as the API shows it. */
+    /** A source as the API shows it; {@code aclOverride} is the admin's access list for all its documents, or null. */
     public record SourceView(UUID id, String type, String name, Map<String, Object> config, Instant createdAt,
-                             long documents, long chunks, boolean syncing) {}
+                             long documents, long chunks, boolean syncing, AccessList aclOverride) {}
 
     /** A run as the API shows it; {@code progress} is live while it runs. */
     public record RunView(UUID id, UUID sourceId, String status, Instant startedAt, Instant finishedAt, int total, int done,
@@ -88,7 +97,7 @@ public class SourceResource {
         }
         Source s = new Source();
         s.id = UUID.randomUUID();
-        s.tenantId = "default";
+        s.tenantId = callers.current().tenant();
         s.type = body.type();
         s.name = body.name();
         s.config = body.config();
@@ -105,7 +114,7 @@ public class SourceResource {
     @GET
     @Operation(summary = "List sources")
     public List<SourceView> list() {
-        List<Source> sources = QuarkusTransaction.requiringNew().call(() -> Source.<Source>list("order by createdAt"));
+        List<Source> sources = QuarkusTransaction.requiringNew().call(() -> Source.<Source>list("tenantId = ?1 order by createdAt", callers.current().tenant()));
         return sources.stream().map(this::view).toList();
     }
 
@@ -160,6 +169,7 @@ public class SourceResource {
     @Path("{id}/runs/{runId}")
     @Operation(summary = "Get a run: status, counts per document status, live progress")
     public RunView run(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {
+        load(id);
         SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>findById(runId));
         if (run == null || !run.sourceId.equals(id)) throw ApiException.notFound("run " + runId);
         return view(run);
@@ -189,10 +199,48 @@ public class SourceResource {
         }
     }
 
+    private void setOverride(UUID id, String[] principals) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE source SET acl_override = ? WHERE id = ?")) {
+            ps.setArray(1, principals == null ? null : c.createArrayOf("text", principals));
+            ps.setObject(2, id);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the access override: " + e.getMessage(), e);
+        }
+    }
+
+    /** The source, if it belongs to the caller's tenant (404 otherwise: other tenants' ids give nothing away). */
     private Source load(UUID id) {
         Source s = QuarkusTransaction.requiringNew().call(() -> Source.<Source>findById(id));
-        if (s == null) throw ApiException.notFound("source " + id);
+        if (s == null || !s.tenantId.equals(callers.current().tenant())) throw ApiException.notFound("source " + id);
         return s;
+    }
+
+    @PUT
+    @Path("{id}/acl")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Caller.ADMIN)
+    @Operation(summary = "Override the access list of every document of the source",
+            description = "Applies at once to all documents except those whose list an admin pinned, and to every later sync. Admins only.")
+    public SourceView overrideAcl(@PathParam("id") UUID id, @NotNull AccessList acl) {
+        Source s = load(id);
+        String[] principals = acl.toPrincipals();
+        setOverride(id, principals);
+        store.updateSourceAcl(id, principals);
+        s.aclOverride = principals;
+        return view(s);
+    }
+
+    @DELETE
+    @Path("{id}/acl")
+    @RolesAllowed(Caller.ADMIN)
+    @Operation(summary = "Remove the source's access override",
+            description = "Documents keep their current lists until the connector supplies new ones at the next sync.")
+    public SourceView clearAcl(@PathParam("id") UUID id) {
+        Source s = load(id);
+        setOverride(id, null);
+        s.aclOverride = null;
+        return view(s);
     }
 
     private SourceView view(Source s) {
@@ -209,7 +257,8 @@ public class SourceResource {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return new SourceView(s.id, s.type, s.name, s.config, s.createdAt, docs, chunks, runner.isRunning(s.id));
+        return new SourceView(s.id, s.type, s.name, s.config, s.createdAt, docs, chunks, runner.isRunning(s.id),
+                s.aclOverride == null ? null : AccessList.fromPrincipals(s.aclOverride));
     }
 
     static RunView view(SyncRun r) {

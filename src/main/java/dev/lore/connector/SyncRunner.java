@@ -10,6 +10,7 @@ import dev.lore.connector.spi.DocumentFailure;
 import dev.lore.ingest.ChunkStore;
 import dev.lore.ingest.DocumentStatus;
 import dev.lore.ingest.IngestionPipeline;
+import dev.lore.security.Tenants;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -128,8 +129,18 @@ public class SyncRunner {
         while (activeSources.contains(sourceId) && System.currentTimeMillis() < end) Thread.sleep(20);
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Runs a sync as the source's tenant: row-level security then lets it see and write only that tenant's documents. */
     private void execute(UUID runId) {
+        String tenant = QuarkusTransaction.requiringNew().call(() -> {
+            SyncRun r = SyncRun.findById(runId);
+            Source s = r == null ? null : Source.findById(r.sourceId);
+            return s == null ? "" : s.tenantId;
+        });
+        Tenants.run(tenant, () -> executeAsTenant(runId));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void executeAsTenant(UUID runId) {
         SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.findById(runId));
         UUID sourceId = run.sourceId;
         try {
@@ -183,9 +194,11 @@ public class SyncRunner {
                                                                           Checkpoint checkpoint) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
-                ConnectorPage page = connector.fetchPage(ctx, checkpoint);
-                return new Prefetched(page, pipeline.prepare(source.id, page.documents()));
-            } catch (ConnectorException e) {
+                return Tenants.call(source.tenantId, () -> {
+                    ConnectorPage page = connector.fetchPage(ctx, checkpoint);
+                    return new Prefetched(page, pipeline.prepare(source.id, page.documents(), source.aclOverride));
+                });
+            } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, prefetcher);

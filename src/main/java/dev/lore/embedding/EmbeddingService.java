@@ -143,6 +143,18 @@ public class EmbeddingService {
      *     {@code reembed} is false
      */
     static boolean checkIndex(javax.sql.DataSource dataSource, String modelName, int dimension, boolean reembed) {
+        // the check must see every tenant's chunks (row-level security hides them from an unnamed tenant)
+        try {
+            return dev.lore.security.Tenants.call(dev.lore.security.Tenants.ALL,
+                    () -> checkIndexAllTenants(dataSource, modelName, dimension, reembed));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean checkIndexAllTenants(javax.sql.DataSource dataSource, String modelName, int dimension, boolean reembed) {
         try (Connection c = dataSource.getConnection();
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT embedding_model, dimension FROM index_meta")) {

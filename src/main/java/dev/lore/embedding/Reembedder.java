@@ -39,8 +39,18 @@ public class Reembedder {
         t.start();
     }
 
-    /** Re-embeds all chunks; returns how many. */
+    /** Re-embeds all chunks of every tenant; returns how many. */
     public int reembedAll() {
+        try {
+            return dev.lore.security.Tenants.call(dev.lore.security.Tenants.ALL, this::reembedEveryTenant);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int reembedEveryTenant() {
         embeddings.dropVectorIndexes();
         int done = 0;
         UUID after = new UUID(Long.MIN_VALUE, Long.MIN_VALUE);

@@ -75,13 +75,19 @@ public class IngestionPipeline {
         }
     }
 
-    /** First half of ingesting a page: read, hash, skip unchanged, parse and chunk. Never throws for a document. */
-    public PreparedPage prepare(UUID sourceId, List<SourceDocument> documents) {
+    /**
+     * First half of ingesting a page: read, hash, skip unchanged, parse and chunk. Never throws for a document.
+     *
+     * @param aclOverride an admin's access list for every document of the source (principals), or null to use what
+     *     the connector supplies; an unchanged document whose access list changed gets the new list right away
+     */
+    public PreparedPage prepare(UUID sourceId, List<SourceDocument> documents, String[] aclOverride) {
         List<Outcome> outcomes = new ArrayList<>(documents.size());
         List<Prepared> prepared = new ArrayList<>();
         for (SourceDocument doc : documents) {
             try {
-                Prepared p = prepare(sourceId, doc);
+                String[] acl = aclOverride != null ? aclOverride : doc.acl() == null ? null : doc.acl().toPrincipals();
+                Prepared p = prepare(sourceId, doc, acl);
                 if (p == null) {
                     outcomes.add(new Outcome(doc.key(), DocumentStatus.UNCHANGED, null, 0));
                 } else {
@@ -119,10 +125,13 @@ public class IngestionPipeline {
     }
 
     private record Prepared(SourceDocument doc, byte[] bytes, String hash, ParsedDocument parsed, List<Chunk> chunks,
-                            List<String> textHashes) {}
+                            List<String> textHashes, String[] acl) {}
 
-    /** Reads, hashes, parses and chunks; {@code null} when the stored version has the same hash. */
-    private Prepared prepare(UUID sourceId, SourceDocument doc) throws IngestException {
+    /**
+     * Reads, hashes, parses and chunks; {@code null} when the stored version has the same hash (its access list is
+     * then updated in place when {@code acl} differs).
+     */
+    private Prepared prepare(UUID sourceId, SourceDocument doc, String[] acl) throws IngestException {
         if (doc.sizeBytes() > maxFileBytes) {
             throw new IngestException(DocumentStatus.SKIPPED, String.format(
                     "file is %.1f MB, over the %.1f MB limit (lore.ingest.max-file-bytes)", doc.sizeBytes() / 1048576.0,
@@ -140,13 +149,18 @@ public class IngestionPipeline {
         // the chunking settings are part of the hash: changing them re-indexes (identical chunk texts keep their vectors)
         String hash = sha256(bytes) + "-c" + chunker.maxTokens() + "." + chunker.overlapTokens();
         var stored = store.find(sourceId, doc.key());
-        if (stored.isPresent() && stored.get().contentHash().equals(hash)) return null;
+        if (stored.isPresent() && stored.get().contentHash().equals(hash)) {
+            if (acl != null && !stored.get().aclPinned() && !java.util.Arrays.equals(acl, stored.get().acl())) {
+                store.updateAcl(stored.get().id(), acl);
+            }
+            return null;
+        }
         ParsedDocument parsed = parser.parse(bytes, doc.fileName());
         if (doc.title() != null) parsed = new ParsedDocument(doc.title(), parsed.contentType(), parsed.language(), parsed.sections());
         List<Chunk> chunks = chunker.chunk(parsed);
         if (chunks.isEmpty()) throw new IngestException(DocumentStatus.SKIPPED, "no indexable text (only whitespace or symbols)");
         List<String> textHashes = chunks.stream().map(c -> sha256(c.embeddingText().getBytes(StandardCharsets.UTF_8))).toList();
-        return new Prepared(doc, bytes, hash, parsed, chunks, textHashes);
+        return new Prepared(doc, bytes, hash, parsed, chunks, textHashes, acl);
     }
 
     /** Embeds every distinct chunk text of the page that has no stored vector yet; returns hash → vector. */
@@ -174,7 +188,7 @@ public class IngestionPipeline {
             List<String> v = p.textHashes().stream().map(vectors::get).toList();
             if (v.contains(null)) throw new IngestException(DocumentStatus.FAILED, "the embedding model failed on this document");
             store.upsert(new ChunkStore.DocumentWrite(tenantId, sourceId, p.doc().key(), p.doc().uri(), p.parsed(), p.hash(),
-                    p.bytes().length, p.chunks(), v, p.textHashes()));
+                    p.bytes().length, p.chunks(), v, p.textHashes(), p.acl()));
             return new Outcome(p.doc().key(), DocumentStatus.INDEXED, null, p.chunks().size());
         } catch (IngestException e) {
             return new Outcome(p.doc().key(), e.status(), e.getMessage(), 0);

@@ -1,6 +1,8 @@
 package dev.lore.retail;
 
 import dev.lore.platform.ApiException;
+import dev.lore.security.Caller;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -17,6 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/demo/retail")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Demo")
+@RolesAllowed(Caller.ADMIN)
 public class RetailResource {
 
     @Inject RetailImporter importer;

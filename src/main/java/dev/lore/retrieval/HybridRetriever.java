@@ -1,6 +1,8 @@
 package dev.lore.retrieval;
 
 import dev.lore.embedding.EmbeddingService;
+import dev.lore.security.Caller;
+import dev.lore.security.Tenants;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -22,6 +24,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
  * by the sum of the inverse document frequencies (BM25's IDF, counted on the GIN index) of the terms it contains,
  * terms in the title or headings counting 1.5 times, plus {@code ts_rank_cd} for term frequency and proximity.
+ *
+ * <p>Access: every query is confined to the caller's tenant and, unless the caller is an admin, to chunks whose
+ * access list ({@code chunk.acl}) names the caller, one of its groups, or everyone ({@code *}). The condition sits in
+ * both branches (and in the document-frequency counts) before ranking and limits, so a forbidden chunk can neither be
+ * returned nor take a permitted chunk's place. PostgreSQL row-level security on {@code chunk} enforces the tenant a
+ * second time.
  *
  * <p>Errors: {@link IllegalStateException} when the database fails or the index must be re-embedded first.
  */
@@ -49,9 +57,9 @@ public class HybridRetriever {
         this.textWeight = textWeight;
     }
 
-    /** Hybrid search with default settings. */
-    public List<SearchResult> search(String query, int limit, SearchFilters filters) {
-        return search(query, limit, filters, SearchMode.HYBRID);
+    /** Hybrid search with default settings, as {@code caller}. */
+    public List<SearchResult> search(String query, int limit, SearchFilters filters, Caller caller) {
+        return search(query, limit, filters, SearchMode.HYBRID, caller);
     }
 
     /**
@@ -61,9 +69,11 @@ public class HybridRetriever {
      * @param limit results wanted, 1..100
      * @param filters metadata filters, or {@link SearchFilters#NONE}
      * @param mode both branches fused, or one alone
-     * @return up to {@code limit} chunks, best first
+     * @param caller whose access applies (tenant, access lists)
+     * @return up to {@code limit} chunks the caller may read, best first
      */
-    public List<SearchResult> search(String query, int limit, SearchFilters filters, SearchMode mode) {
+    public List<SearchResult> search(String query, int limit, SearchFilters filters, SearchMode mode, Caller caller) {
+        java.util.Objects.requireNonNull(caller, "caller");
         if (embeddings.indexNeedsReembed()) {
             throw new IllegalStateException("the index is being re-embedded with " + embeddings.modelName() + "; search is unavailable until it finishes");
         }
@@ -78,6 +88,11 @@ public class HybridRetriever {
         List<Object> params = new ArrayList<>();
         StringBuilder where = new StringBuilder();
         List<Object> filterParams = new ArrayList<>();
+        StringBuilder access = new StringBuilder();
+        List<Object> accessParams = new ArrayList<>();
+        appendAccess(caller, access, accessParams);
+        where.append(access);
+        filterParams.addAll(accessParams);
         appendFilters(filters, where, filterParams);
 
         String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
@@ -102,7 +117,7 @@ public class HybridRetriever {
             sql.append("lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l), ")
                .append("n AS MATERIALIZED (SELECT greatest(n_live_tup, 1)::float8 AS total FROM pg_stat_user_tables WHERE relid = 'chunk'::regclass), ")
                .append("df AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
-               .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery LIMIT 5000) s) AS hits FROM lex), ")
+               .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery").append(access).append(" LIMIT 5000) s) AS hits FROM lex), ")
                .append("idf AS MATERIALIZED (SELECT tq, tq_head, ln(1 + (greatest(n.total, hits) - hits + 0.5) / (hits + 0.5)) AS w, ")
                .append("  hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
                .append("terms AS MATERIALIZED (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)), ")
@@ -112,6 +127,7 @@ public class HybridRetriever {
                .append(" + ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
                .append(" ORDER BY r DESC LIMIT ?) t)");
             params.add(query);
+            params.addAll(accessParams);
             params.addAll(filterParams);
             params.add(k);
         } else {
@@ -129,7 +145,20 @@ public class HybridRetriever {
         params.add(rrfK);
         params.add(limit);
 
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try {
+            return Tenants.call(caller.tenant(), () -> run(sql.toString(), params, limit));
+        } catch (SQLException e) {
+            throw new IllegalStateException("search failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("search failed: " + e, e);
+        }
+    }
+
+    /** Runs the search statement on a connection taken as the caller's tenant (row-level security applies). */
+    private List<SearchResult> run(String sql, List<Object> params, int limit) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
             List<SearchResult> out = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -141,8 +170,16 @@ public class HybridRetriever {
                 }
             }
             return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException("search failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The caller's tenant, and (for non-admins) an overlap of the chunk's access list with the caller's principals. */
+    private static void appendAccess(Caller caller, StringBuilder where, List<Object> params) {
+        where.append(" AND c.tenant_id = ?");
+        params.add(caller.tenant());
+        if (!caller.isAdmin()) {
+            where.append(" AND c.acl && ?::text[]");
+            params.add(caller.principals());
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.lore.retrieval;
 
 import dev.lore.platform.ApiException;
+import dev.lore.security.Caller;
+import dev.lore.security.Callers;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -22,7 +25,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Search")
+@RolesAllowed({Caller.ADMIN, Caller.CURATOR, Caller.USER})
 public class SearchResource {
+
+    @Inject Callers callers;
 
     @Inject HybridRetriever retriever;
 
@@ -50,6 +56,6 @@ public class SearchResource {
         }
         int limit = request.limit() == null ? 10 : request.limit();
         return new SearchResponse(retriever.search(request.query(), limit,
-                request.filters() == null ? SearchFilters.NONE : request.filters(), mode));
+                request.filters() == null ? SearchFilters.NONE : request.filters(), mode, callers.current()));
     }
 }

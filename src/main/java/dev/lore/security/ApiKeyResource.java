@@ -1,6 +1,7 @@
 package dev.lore.security;
 
 import dev.lore.platform.ApiException;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -25,37 +26,48 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/api/v1/api-keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "API keys")
+@RolesAllowed(Caller.ADMIN)
 public class ApiKeyResource {
 
     @Inject ApiKeys keys;
+    @Inject Callers callers;
 
     /**
      * A new key.
      *
      * @param name the client application
      * @param ratePerMinute requests per minute (1..100,000, default 60)
+     * @param roles roles of the key's service identity ({@code user}, {@code curator}, {@code admin}); default {@code [user]}
+     * @param groups groups of the key's service identity, for document access lists; default none
      */
-    public record CreateKey(@NotBlank String name, @Min(1) @Max(100_000) Integer ratePerMinute) {}
+    public record CreateKey(@NotBlank @jakarta.validation.constraints.Size(max = 100) String name, @Min(1) @Max(100_000) Integer ratePerMinute,
+                            List<String> roles, List<String> groups) {}
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create an API key", description = "201 with the key; it is never shown again (only its hash is kept).")
     public Response create(@Valid @NotNull CreateKey body) {
-        ApiKeys.Created created = keys.create("default", body.name(), body.ratePerMinute() == null ? 60 : body.ratePerMinute());
+        List<String> roles = body.roles() == null || body.roles().isEmpty() ? List.of(Caller.USER) : List.copyOf(new java.util.TreeSet<>(body.roles()));
+        for (String r : roles) {
+            if (!KeycloakDirectory.ROLES.contains(r)) throw ApiException.badRequest("unknown role " + r + "; known: " + KeycloakDirectory.ROLES);
+        }
+        List<String> groups = body.groups() == null ? List.of() : new AccessList(List.of(), body.groups(), false).groups();
+        ApiKeys.Created created = keys.create(callers.current().tenant(), body.name().strip(),
+                body.ratePerMinute() == null ? 60 : body.ratePerMinute(), roles, groups);
         return Response.status(201).entity(created).build();
     }
 
     @GET
     @Operation(summary = "List API keys (never the keys themselves)")
     public List<ApiKeys.ApiKey> list() {
-        return keys.list("default");
+        return keys.list(callers.current().tenant());
     }
 
     @DELETE
     @Path("{id}")
     @Operation(summary = "Revoke an API key", description = "Takes effect on the next request.")
     public Response revoke(@PathParam("id") UUID id) {
-        if (!keys.revoke("default", id)) throw ApiException.notFound("active API key " + id);
+        if (!keys.revoke(callers.current().tenant(), id)) throw ApiException.notFound("active API key " + id);
         return Response.noContent().build();
     }
 }

@@ -212,7 +212,7 @@ class RetailReplayTest {
         agent.name = RetailImporter.AGENT_NAME;
         agent.tenantId = "default";
         agent.tools = RetailTools.NAMES.toArray(new String[0]);
-        return new AgentTool.ToolContext("default", null, "replay", agent);
+        return new AgentTool.ToolContext("default", null, "replay", agent, dev.lore.support.TestCallers.ADMIN);
     }
 
     /** Where two JSON values first differ, as a path with both values. */

@@ -63,7 +63,7 @@ class PgManualRetrievalTest {
             for (JsonNode q : questions) {
                 Set<String> relevant = new HashSet<>();
                 q.get("relevant").forEach(r -> relevant.add(r.asText()));
-                List<String> ranked = retriever.search(q.get("query").asText(), 20, filters, mode).stream()
+                List<String> ranked = retriever.search(q.get("query").asText(), 20, filters, mode, dev.lore.support.TestCallers.ADMIN).stream()
                         .map(SearchResult::documentKey).toList();
                 double hit = RetrievalMetrics.hitAtK(ranked, relevant, 5);
                 hits += hit;

@@ -2,6 +2,7 @@ package dev.lore.connector.spi;
 
 import java.io.IOException;
 import java.io.InputStream;
+import dev.lore.security.AccessList;
 import java.time.Instant;
 
 /**
@@ -14,9 +15,11 @@ import java.time.Instant;
  * @param sizeBytes content length in bytes, or -1 when unknown
  * @param modifiedAt last modification time the source reports, or {@code null}
  * @param content opens the raw bytes; the caller closes the stream
+ * @param acl who may read it, as the source says; {@code null} when the connector says nothing about access (the
+ *     stored list is then kept; a new document is readable by admins only)
  */
 public record SourceDocument(String key, String uri, String title, String fileName, long sizeBytes, Instant modifiedAt,
-                             ContentSupplier content) {
+                             ContentSupplier content, AccessList acl) {
 
     /** Opens a document's raw bytes. May be called more than once; each call returns a fresh stream. */
     @FunctionalInterface

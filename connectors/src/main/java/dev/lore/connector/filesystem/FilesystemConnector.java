@@ -7,6 +7,8 @@ import dev.lore.connector.spi.ConnectorException;
 import dev.lore.connector.spi.ConnectorPage;
 import dev.lore.connector.spi.DocumentFailure;
 import dev.lore.connector.spi.SourceDocument;
+import dev.lore.security.AccessList;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +19,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,11 +32,19 @@ import java.util.Set;
  * <p>Safety: symbolic links are followed only when their target lies inside the folder (a link to
  * {@code /etc/passwd} is ignored); hidden files and folders are skipped; a subfolder that cannot be read is skipped,
  * not fatal; system folders ({@code /proc}, {@code /sys}, {@code /dev}) cannot be sources.
+ *
+ * <p>Access: each document gets the access list of the nearest {@value #ACL_FILE} in its folder or above (up to the
+ * source folder), else the source's {@code acl}, else none (see {@link FilesystemConfig}). A rule file that cannot be
+ * read or parsed fails the documents under it (they are not indexed with a guessed list).
  */
 @ApplicationScoped
 public class FilesystemConnector implements Connector<FilesystemConfig> {
 
+    /** Name of a folder's access rule file. */
+    public static final String ACL_FILE = ".lore-acl.json";
+
     private static final Set<String> SYSTEM_ROOTS = Set.of("/proc", "/sys", "/dev");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public String type() {
@@ -114,16 +126,22 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         List<SourceDocument> documents = new ArrayList<>();
         List<DocumentFailure> failures = new ArrayList<>();
         String last = after;
+        Map<Path, Rule> rules = new HashMap<>();
         for (String key : keys) {
             if (after != null && key.compareTo(after) <= 0) continue;
             if (documents.size() + failures.size() >= pageSize) break;
             last = key;
             Path file = root.resolve(key);
+            Rule rule = rule(root, file.getParent(), rules);
+            if (rule.error() != null) {
+                failures.add(new DocumentFailure(key, rule.error()));
+                continue;
+            }
             try {
                 BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
                 documents.add(new SourceDocument(key, "file://" + root.toAbsolutePath() + "/" + key, null,
                         file.getFileName().toString(), attrs.size(), attrs.lastModifiedTime().toInstant(),
-                        () -> Files.newInputStream(file)));
+                        () -> Files.newInputStream(file), rule.acl() != null ? rule.acl() : context.config().acl()));
             } catch (IOException e) {
                 failures.add(new DocumentFailure(key, "cannot read file: " + e.getMessage()));
             }
@@ -131,6 +149,30 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         boolean hasMore = last != null && !keys.isEmpty() && last.compareTo(keys.getLast()) < 0;
         return new ConnectorPage(documents, failures, new Checkpoint(last, hasMore));
     }
+
+    /** The access rule in effect for {@code dir}: its own rule file, else its parent's, up to the root. */
+    private static Rule rule(Path root, Path dir, Map<Path, Rule> cache) {
+        Rule cached = cache.get(dir);
+        if (cached != null) return cached;
+        Rule rule;
+        Path file = dir.resolve(ACL_FILE);
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                rule = new Rule(JSON.readValue(file.toFile(), AccessList.class), null);
+            } catch (IOException | IllegalArgumentException e) {
+                rule = new Rule(null, "invalid access rule file " + root.relativize(file) + ": " + e.getMessage());
+            }
+        } else if (dir.equals(root) || !dir.startsWith(root)) {
+            rule = new Rule(null, null);
+        } else {
+            rule = rule(root, dir.getParent(), cache);
+        }
+        cache.put(dir, rule);
+        return rule;
+    }
+
+    /** An access rule: a list, none ({@code acl} null), or an error that fails the documents it covers. */
+    private record Rule(AccessList acl, String error) {}
 
     private static Path root(FilesystemConfig config) {
         return Path.of(config.path()).toAbsolutePath().normalize();
