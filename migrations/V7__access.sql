@@ -6,6 +6,9 @@
 -- copy is rewritten in the same transaction as the document's list.
 
 ALTER TABLE document ADD COLUMN acl text[] NOT NULL DEFAULT '{}';
+-- What the connector last said about access (null: never said anything). The effective list `acl` is, in order:
+-- an admin's pinned list; else the source's acl_override; else connector_acl; else empty (admins only).
+ALTER TABLE document ADD COLUMN connector_acl text[];
 -- true when an admin set this document's list by hand: connector updates and source overrides then leave it alone
 ALTER TABLE document ADD COLUMN acl_pinned boolean NOT NULL DEFAULT false;
 ALTER TABLE chunk    ADD COLUMN acl text[] NOT NULL DEFAULT '{}';

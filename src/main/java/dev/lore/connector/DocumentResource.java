@@ -145,17 +145,17 @@ public class DocumentResource {
     @Operation(summary = "Set a document's access list by hand", description = "Takes effect on the next request and pins the list. Admins only.")
     public DocumentView setAcl(@PathParam("id") UUID id, @NotNull AccessList acl) {
         readable(id);
-        store.pinAcl(id, acl.toPrincipals(), true);
+        store.pinAcl(id, acl.toPrincipals());
         return readable(id);
     }
 
     @DELETE
     @Path("{id}/acl")
     @RolesAllowed(Caller.ADMIN)
-    @Operation(summary = "Unpin a document's access list", description = "The list stays until the connector or a source override supplies a new one.")
+    @Operation(summary = "Unpin a document's access list", description = "It gets the source override or its connector's list again at once.")
     public DocumentView unpin(@PathParam("id") UUID id) {
         readable(id);
-        store.pinAcl(id, null, false);
+        store.pinAcl(id, null);
         return readable(id);
     }
 

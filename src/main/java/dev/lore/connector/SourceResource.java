@@ -226,7 +226,7 @@ public class SourceResource {
         Source s = load(id);
         String[] principals = acl.toPrincipals();
         setOverride(id, principals);
-        store.updateSourceAcl(id, principals);
+        store.recomputeSourceAcl(id);
         s.aclOverride = principals;
         return view(s);
     }
@@ -235,10 +235,11 @@ public class SourceResource {
     @Path("{id}/acl")
     @RolesAllowed(Caller.ADMIN)
     @Operation(summary = "Remove the source's access override",
-            description = "Documents keep their current lists until the connector supplies new ones at the next sync.")
+            description = "Each unpinned document gets its connector's list again at once (none: admins only).")
     public SourceView clearAcl(@PathParam("id") UUID id) {
         Source s = load(id);
         setOverride(id, null);
+        store.recomputeSourceAcl(id);
         s.aclOverride = null;
         return view(s);
     }

@@ -37,19 +37,21 @@ public class ChunkStore {
      *
      * @param id document id
      * @param contentHash SHA-256 hex of its raw bytes when it was indexed
-     * @param acl its access list as stored principals ({@code u:…}, {@code g:…}, {@code *}); empty = admins only
-     * @param aclPinned true when an admin set the list by hand (connectors then leave it alone)
+     * @param acl its effective access list as principals ({@code u:…}, {@code g:…}, {@code *}); empty = admins only
+     * @param connectorAcl what the connector last said about access, or null if it never did
+     * @param aclPinned true when an admin set the list by hand (connectors and overrides then leave it alone)
      */
-    public record StoredDocument(UUID id, String contentHash, String[] acl, boolean aclPinned) {}
+    public record StoredDocument(UUID id, String contentHash, String[] acl, String[] connectorAcl, boolean aclPinned) {}
 
     /** The stored version of {@code documentKey} in {@code sourceId}, if any. */
     public Optional<StoredDocument> find(UUID sourceId, String documentKey) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT id, content_hash, acl, acl_pinned FROM document WHERE source_id = ? AND document_key = ?")) {
+             PreparedStatement ps = c.prepareStatement("SELECT id, content_hash, acl, connector_acl, acl_pinned FROM document WHERE source_id = ? AND document_key = ?")) {
             ps.setObject(1, sourceId);
             ps.setString(2, documentKey);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new StoredDocument(rs.getObject(1, UUID.class), rs.getString(2), (String[]) rs.getArray(3).getArray(), rs.getBoolean(4)))
+                return rs.next() ? Optional.of(new StoredDocument(rs.getObject(1, UUID.class), rs.getString(2), (String[]) rs.getArray(3).getArray(),
+                        rs.getArray(4) == null ? null : (String[]) rs.getArray(4).getArray(), rs.getBoolean(5)))
                         : Optional.empty();
             }
         } catch (SQLException e) {
@@ -92,12 +94,13 @@ public class ChunkStore {
      * @param chunks the chunks, in order
      * @param vectors one pgvector-text vector per chunk, same order
      * @param textHashes one hash of each chunk's embedding text, same order
-     * @param acl the access list as principals, or null to keep the stored one (a new document then gets an empty
-     *     list: admins only)
+     * @param connectorAcl what the connector says about access (principals), or null when it says nothing: the
+     *     stored one is then kept (a connector update can neither wipe nor widen access)
+     * @param aclOverride the source's override (principals), or null
      */
     public record DocumentWrite(String tenantId, UUID sourceId, String documentKey, String uri, ParsedDocument parsed,
                                 String contentHash, long sizeBytes, List<Chunk> chunks, List<String> vectors,
-                                List<String> textHashes, String[] acl) {}
+                                List<String> textHashes, String[] connectorAcl, String[] aclOverride) {}
 
     /**
      * Inserts or replaces a document and all its chunks in one transaction.
@@ -111,17 +114,19 @@ public class ChunkStore {
             try {
                 UUID id;
                 Array acl;
-                // an update without an access list keeps the stored one: a connector that says nothing about access
-                // can neither wipe nor widen it
+                // an update without a connector list keeps the stored one: a connector that says nothing about access
+                // can neither wipe nor widen it; a pinned list stays as the admin set it
                 try (PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO document (id, tenant_id, source_id, document_key, uri, title, content_type, language,
-                                              content_hash, size_bytes, chunk_count, indexed_at, acl)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), coalesce(?::text[], '{}'))
+                                              content_hash, size_bytes, chunk_count, indexed_at, connector_acl, acl)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?::text[], coalesce(?::text[], ?::text[], '{}'))
                         ON CONFLICT (source_id, document_key) DO UPDATE SET uri = excluded.uri, title = excluded.title,
                             content_type = excluded.content_type, language = excluded.language,
                             content_hash = excluded.content_hash, size_bytes = excluded.size_bytes,
                             chunk_count = excluded.chunk_count, indexed_at = now(),
-                            acl = CASE WHEN ? AND NOT document.acl_pinned THEN excluded.acl ELSE document.acl END
+                            connector_acl = coalesce(excluded.connector_acl, document.connector_acl),
+                            acl = CASE WHEN document.acl_pinned THEN document.acl
+                                       ELSE coalesce(?::text[], excluded.connector_acl, document.connector_acl, '{}') END
                         RETURNING id, acl""")) {
                     ps.setObject(1, UUID.randomUUID());
                     ps.setString(2, w.tenantId());
@@ -134,8 +139,12 @@ public class ChunkStore {
                     ps.setString(9, w.contentHash());
                     ps.setLong(10, w.sizeBytes());
                     ps.setInt(11, w.chunks().size());
-                    ps.setArray(12, w.acl() == null ? null : c.createArrayOf("text", w.acl()));
-                    ps.setBoolean(13, w.acl() != null);
+                    Array connectorAcl = w.connectorAcl() == null ? null : c.createArrayOf("text", w.connectorAcl());
+                    Array override = w.aclOverride() == null ? null : c.createArrayOf("text", w.aclOverride());
+                    ps.setArray(12, connectorAcl);
+                    ps.setArray(13, override);
+                    ps.setArray(14, connectorAcl);
+                    ps.setArray(15, override);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         id = rs.getObject(1, UUID.class);
@@ -185,63 +194,99 @@ public class ChunkStore {
     }
 
     /**
-     * Replaces one document's access list, on the document and all its chunks in one transaction: the next search
-     * already filters by the new list.
+     * Records what the connector now says about an unchanged document's access and recomputes its effective list
+     * (pinned list, else {@code aclOverride}, else the connector's, else empty), on the document and its chunks in one
+     * transaction: the next search already filters by it.
      *
-     * @param acl principals ({@code u:…}, {@code g:…}, {@code *}); empty = admins only
+     * @param connectorAcl the connector's list (principals), or null when it says nothing (the stored one is kept)
+     * @param aclOverride the source's override, or null
      */
-    public void updateAcl(UUID documentId, String[] acl) {
-        updateAcl("document_id", "id", documentId, acl);
+    public void refreshAcl(UUID documentId, String[] connectorAcl, String[] aclOverride) {
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE document SET connector_acl = coalesce(?::text[], connector_acl),
+                        acl = CASE WHEN acl_pinned THEN acl ELSE coalesce(?::text[], ?::text[], connector_acl, '{}') END
+                    WHERE id = ?""")) {
+                Array conn = connectorAcl == null ? null : c.createArrayOf("text", connectorAcl);
+                ps.setArray(1, conn);
+                ps.setArray(2, aclOverride == null ? null : c.createArrayOf("text", aclOverride));
+                ps.setArray(3, conn);
+                ps.setObject(4, documentId);
+                ps.executeUpdate();
+            }
+            copyToChunks(c, "d.id = ?", documentId);
+        });
     }
 
     /**
-     * Replaces the access list of every document of a source that is not pinned (an admin's override of the source),
-     * like {@link #updateAcl}.
+     * Recomputes the effective lists of a source's unpinned documents after its override changed (set: the override;
+     * cleared: each document's connector list, else admins only), documents and chunks in one transaction.
      */
-    public void updateSourceAcl(UUID sourceId, String[] acl) {
-        updateAcl("source_id", "source_id", sourceId, acl);
+    public void recomputeSourceAcl(UUID sourceId) {
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE document d SET acl = coalesce(s.acl_override, d.connector_acl, '{}')
+                    FROM source s WHERE s.id = d.source_id AND d.source_id = ? AND NOT d.acl_pinned""")) {
+                ps.setObject(1, sourceId);
+                ps.executeUpdate();
+            }
+            copyToChunks(c, "d.source_id = ?", sourceId);
+        });
     }
 
-    /** Sets a document's list by hand and pins it ({@code pinned=false} unpins, keeping the list until the next sync). */
-    public boolean pinAcl(UUID documentId, String[] acl, boolean pinned) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE document SET acl_pinned = ? WHERE id = ?")) {
-            ps.setBoolean(1, pinned);
-            ps.setObject(2, documentId);
-            if (ps.executeUpdate() == 0) return false;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot pin the access list: " + e.getMessage(), e);
+    /**
+     * Pins a document's list to {@code acl} (an admin's hand-set list), or unpins it ({@code acl} null): it then gets
+     * the source override or the connector's list again at once.
+     *
+     * @return false when there is no such document (in the current tenant)
+     */
+    public boolean pinAcl(UUID documentId, String[] acl) {
+        boolean[] found = {false};
+        inTransaction(c -> {
+            String sql = acl != null
+                    ? "UPDATE document SET acl_pinned = true, acl = ? WHERE id = ?"
+                    : "UPDATE document d SET acl_pinned = false, acl = coalesce(s.acl_override, d.connector_acl, '{}') FROM source s "
+                      + "WHERE s.id = d.source_id AND d.id = ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                if (acl != null) ps.setArray(i++, c.createArrayOf("text", acl));
+                ps.setObject(i, documentId);
+                found[0] = ps.executeUpdate() > 0;
+            }
+            copyToChunks(c, "d.id = ?", documentId);
+        });
+        return found[0];
+    }
+
+    /** Copies documents' effective lists to their chunks where they differ. */
+    private static void copyToChunks(Connection c, String documentCondition, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE chunk ch SET acl = d.acl FROM document d WHERE ch.document_id = d.id AND "
+                + documentCondition + " AND ch.acl IS DISTINCT FROM d.acl")) {
+            ps.setObject(1, id);
+            ps.executeUpdate();
         }
-        if (acl != null) updateAcl(documentId, acl);
-        return true;
     }
 
-    private void updateAcl(String chunkColumn, String documentColumn, UUID id, String[] acl) {
-        boolean bySource = documentColumn.equals("source_id");
+    @FunctionalInterface
+    private interface SqlWork {
+        void run(Connection c) throws SQLException;
+    }
+
+    private void inTransaction(SqlWork work) {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
-            try (PreparedStatement d = c.prepareStatement("UPDATE document SET acl = ? WHERE " + documentColumn + " = ?"
-                         + (bySource ? " AND NOT acl_pinned" : ""));
-                 PreparedStatement ch = c.prepareStatement("UPDATE chunk SET acl = ? WHERE " + chunkColumn + " = ?"
-                         + (bySource ? " AND document_id IN (SELECT id FROM document WHERE source_id = ? AND NOT acl_pinned)" : ""))) {
-                Array a = c.createArrayOf("text", acl);
-                d.setArray(1, a);
-                d.setObject(2, id);
-                d.executeUpdate();
-                ch.setArray(1, a);
-                ch.setObject(2, id);
-                if (bySource) ch.setObject(3, id);
-                ch.executeUpdate();
+            try {
+                work.run(c);
                 c.commit();
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             } finally {
                 c.setAutoCommit(auto);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot update the access list: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot update access lists: " + e.getMessage(), e);
         }
     }
 

@@ -79,15 +79,14 @@ public class IngestionPipeline {
      * First half of ingesting a page: read, hash, skip unchanged, parse and chunk. Never throws for a document.
      *
      * @param aclOverride an admin's access list for every document of the source (principals), or null to use what
-     *     the connector supplies; an unchanged document whose access list changed gets the new list right away
+     *     the connector supplies; an unchanged document whose access changed gets its new list right away
      */
     public PreparedPage prepare(UUID sourceId, List<SourceDocument> documents, String[] aclOverride) {
         List<Outcome> outcomes = new ArrayList<>(documents.size());
         List<Prepared> prepared = new ArrayList<>();
         for (SourceDocument doc : documents) {
             try {
-                String[] acl = aclOverride != null ? aclOverride : doc.acl() == null ? null : doc.acl().toPrincipals();
-                Prepared p = prepare(sourceId, doc, acl);
+                Prepared p = prepare(sourceId, doc, doc.acl() == null ? null : doc.acl().toPrincipals(), aclOverride);
                 if (p == null) {
                     outcomes.add(new Outcome(doc.key(), DocumentStatus.UNCHANGED, null, 0));
                 } else {
@@ -125,13 +124,13 @@ public class IngestionPipeline {
     }
 
     private record Prepared(SourceDocument doc, byte[] bytes, String hash, ParsedDocument parsed, List<Chunk> chunks,
-                            List<String> textHashes, String[] acl) {}
+                            List<String> textHashes, String[] connectorAcl, String[] aclOverride) {}
 
     /**
      * Reads, hashes, parses and chunks; {@code null} when the stored version has the same hash (its access list is
-     * then updated in place when {@code acl} differs).
+     * then recomputed in place when the connector's list or the override changed it).
      */
-    private Prepared prepare(UUID sourceId, SourceDocument doc, String[] acl) throws IngestException {
+    private Prepared prepare(UUID sourceId, SourceDocument doc, String[] connectorAcl, String[] aclOverride) throws IngestException {
         if (doc.sizeBytes() > maxFileBytes) {
             throw new IngestException(DocumentStatus.SKIPPED, String.format(
                     "file is %.1f MB, over the %.1f MB limit (lore.ingest.max-file-bytes)", doc.sizeBytes() / 1048576.0,
@@ -150,8 +149,12 @@ public class IngestionPipeline {
         String hash = sha256(bytes) + "-c" + chunker.maxTokens() + "." + chunker.overlapTokens();
         var stored = store.find(sourceId, doc.key());
         if (stored.isPresent() && stored.get().contentHash().equals(hash)) {
-            if (acl != null && !stored.get().aclPinned() && !java.util.Arrays.equals(acl, stored.get().acl())) {
-                store.updateAcl(stored.get().id(), acl);
+            ChunkStore.StoredDocument d = stored.get();
+            String[] kept = connectorAcl != null ? connectorAcl : d.connectorAcl();
+            String[] effective = aclOverride != null ? aclOverride : kept != null ? kept : new String[0];
+            boolean connectorChanged = connectorAcl != null && !java.util.Arrays.equals(connectorAcl, d.connectorAcl());
+            if (connectorChanged || (!d.aclPinned() && !java.util.Arrays.equals(effective, d.acl()))) {
+                store.refreshAcl(d.id(), connectorAcl, aclOverride);
             }
             return null;
         }
@@ -160,7 +163,7 @@ public class IngestionPipeline {
         List<Chunk> chunks = chunker.chunk(parsed);
         if (chunks.isEmpty()) throw new IngestException(DocumentStatus.SKIPPED, "no indexable text (only whitespace or symbols)");
         List<String> textHashes = chunks.stream().map(c -> sha256(c.embeddingText().getBytes(StandardCharsets.UTF_8))).toList();
-        return new Prepared(doc, bytes, hash, parsed, chunks, textHashes, acl);
+        return new Prepared(doc, bytes, hash, parsed, chunks, textHashes, connectorAcl, aclOverride);
     }
 
     /** Embeds every distinct chunk text of the page that has no stored vector yet; returns hash → vector. */
@@ -188,7 +191,7 @@ public class IngestionPipeline {
             List<String> v = p.textHashes().stream().map(vectors::get).toList();
             if (v.contains(null)) throw new IngestException(DocumentStatus.FAILED, "the embedding model failed on this document");
             store.upsert(new ChunkStore.DocumentWrite(tenantId, sourceId, p.doc().key(), p.doc().uri(), p.parsed(), p.hash(),
-                    p.bytes().length, p.chunks(), v, p.textHashes(), p.acl()));
+                    p.bytes().length, p.chunks(), v, p.textHashes(), p.connectorAcl(), p.aclOverride()));
             return new Outcome(p.doc().key(), DocumentStatus.INDEXED, null, p.chunks().size());
         } catch (IngestException e) {
             return new Outcome(p.doc().key(), e.status(), e.getMessage(), 0);

@@ -13,7 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.annotation.PreDestroy;
+import org.keycloak.OAuth2Constants;
 import org.keycloak.admin.client.Keycloak;
+import org.keycloak.admin.client.KeycloakBuilder;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.admin.client.resource.UserResource;
 import org.keycloak.representations.idm.CredentialRepresentation;
@@ -22,8 +25,8 @@ import org.keycloak.representations.idm.RoleRepresentation;
 import org.keycloak.representations.idm.UserRepresentation;
 
 /**
- * Lore's view of Keycloak's users and groups, through keycloak-admin-client (the {@code quarkus-keycloak-admin-rest-client}
- * {@link Keycloak} bean, authenticated as the {@code lore} client's service account).
+ * Lore's view of Keycloak's users and groups, through keycloak-admin-client (on quarkus-keycloak-admin-rest-client's
+ * REST client), authenticated as the {@code lore} client's service account ({@code lore.keycloak.*}).
  *
  * <p>Tenancy: a user belongs to the tenant in its {@code tenant} attribute, a group to the one in its {@code tenant}
  * attribute. Every operation takes the caller's tenant and treats users and groups of other tenants as absent
@@ -35,13 +38,47 @@ import org.keycloak.representations.idm.UserRepresentation;
 @ApplicationScoped
 public class KeycloakDirectory {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KeycloakDirectory.class);
+
     /** Roles Lore knows; only these can be granted through Lore. */
     public static final List<String> ROLES = List.of(Caller.ADMIN, Caller.CURATOR, Caller.USER);
 
-    @Inject Keycloak keycloak;
+    @ConfigProperty(name = "lore.keycloak.url")
+    String serverUrl;
 
     @ConfigProperty(name = "lore.keycloak.realm", defaultValue = "lore")
     String realmName;
+
+    @ConfigProperty(name = "lore.keycloak.client-id", defaultValue = "lore")
+    String clientId;
+
+    @ConfigProperty(name = "lore.keycloak.client-secret")
+    String clientSecret;
+
+    private volatile Keycloak keycloak;
+
+    /**
+     * One admin client for the application, authenticated by client credentials (it renews its token itself). Built
+     * here rather than injected: the extension's bean is request-scoped, and identities are resolved outside requests.
+     */
+    private Keycloak keycloak() {
+        Keycloak k = keycloak;
+        if (k == null) {
+            synchronized (this) {
+                if (keycloak == null) {
+                    keycloak = KeycloakBuilder.builder().serverUrl(serverUrl).realm(realmName).clientId(clientId)
+                            .clientSecret(clientSecret).grantType(OAuth2Constants.CLIENT_CREDENTIALS).build();
+                }
+                k = keycloak;
+            }
+        }
+        return k;
+    }
+
+    @PreDestroy
+    void close() {
+        if (keycloak != null) keycloak.close();
+    }
 
     /**
      * A user's live state.
@@ -251,7 +288,7 @@ public class KeycloakDirectory {
     }
 
     private RealmResource realm() {
-        return keycloak.realm(realmName);
+        return keycloak().realm(realmName);
     }
 
     private static User user(UserRepresentation u) {
@@ -278,6 +315,7 @@ public class KeycloakDirectory {
         if (e instanceof WebApplicationException w && w.getResponse() != null && w.getResponse().getStatus() == 404) {
             return ApiException.notFound("no such user or group");
         }
+        LOG.warnf("Keycloak admin call failed: %s: %s", e.getClass().getName(), e.getMessage());
         return new ApiException(503, "Service Unavailable", "Keycloak cannot be reached or refused the request: " + e.getClass().getSimpleName());
     }
 }
