@@ -55,31 +55,57 @@ fi
 
 json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
 
-src_id=$(curl -fsS "$BASE/api/v1/sources" | tr '{' '\n' | grep "\"name\":\"demo\"" | json_field id || true)
+# Every /api call needs an identity. The demo realm's admin (alice, tenant acme) sets things up with a fresh token
+# per call (tokens live 5 minutes; the ingest takes longer).
+KC="${LORE_KEYCLOAK_URL:-http://127.0.0.1:${LORE_KEYCLOAK_PORT:-8180}}"
+LORE_ADMIN_USER="${LORE_ADMIN_USER:-alice}"
+LORE_ADMIN_PASSWORD="${LORE_ADMIN_PASSWORD:-alice-pw}"
+admin_token() {
+  curl -fsS "$KC/realms/lore/protocol/openid-connect/token" -d grant_type=password -d client_id=lore \
+    -d "client_secret=${LORE_OIDC_CLIENT_SECRET:-lore-dev-secret}" -d "username=$LORE_ADMIN_USER" -d "password=$LORE_ADMIN_PASSWORD" \
+    | json_field access_token
+}
+api() { curl -H "Authorization: Bearer $(admin_token)" "$@"; }
+
+src_id=$(api -fsS "$BASE/api/v1/sources" | tr '{' '\n' | grep "\"name\":\"demo\"" | json_field id || true)
 if [ -z "$src_id" ]; then
-  src_id=$(curl -fsS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/sources" \
-    -d "{\"type\":\"filesystem\",\"name\":\"demo\",\"config\":{\"path\":\"$DEMO_PATH\"}}" | json_field id)
+  # the manual is public: everyone in the tenant may read it
+  src_id=$(api -fsS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/sources" \
+    -d "{\"type\":\"filesystem\",\"name\":\"demo\",\"config\":{\"path\":\"$DEMO_PATH\",\"acl\":{\"everyone\":true}}}" | json_field id)
 fi
-resp=$(curl -sS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/sources/$src_id/sync")
+[ -n "$src_id" ] || die "could not create the demo source (see .lore/lore.log)"
+resp=$(api -sS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/sources/$src_id/sync")
 run_id=$(printf '%s' "$resp" | json_field id)
 if [ -z "$run_id" ] || printf '%s' "$resp" | grep -q '"status":409'; then
-  run_id=$(curl -fsS "$BASE/api/v1/sources/$src_id/runs?limit=1" | json_field id)
+  run_id=$(api -fsS "$BASE/api/v1/sources/$src_id/runs?limit=1" | json_field id)
+fi
+
+# an API key for trying the API by hand (role user, tenant acme); kept in .lore/api-key, readable by you only
+if [ ! -s "$STATE/api-key" ]; then
+  key=$(api -fsS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/api-keys" -d '{"name":"quick-start","ratePerMinute":600}' | json_field key)
+  [ -n "$key" ] || die "could not create the quick-start API key"
+  (umask 077; printf '%s\n' "$key" >"$STATE/api-key")
 fi
 
 cat >&2 <<MSG
 
   Lore is up on $BASE and is ingesting $DEMO_PATH (source $src_id).
-  Ask a question now; answers use whatever is already indexed:
+  Ask a question now; answers use whatever is already indexed (.lore/api-key holds an API key made for you):
 
-    curl -s $BASE/api/v1/chat -H 'Content-Type: application/json' \\
+    curl -s $BASE/api/v1/chat -H "X-API-Key: \$(cat .lore/api-key)" -H 'Content-Type: application/json' \\
          -d '{"message":"How do I see which queries are slow?"}'
+
+  As a person instead: a Keycloak token of a demo user (bob, password bob-pw; see docs/security.md):
+    TOKEN=\$(curl -s $KC/realms/lore/protocol/openid-connect/token -d grant_type=password -d client_id=lore \\
+         -d client_secret=lore-dev-secret -d username=bob -d password=bob-pw | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+    and -H "Authorization: Bearer \$TOKEN" instead of the X-API-Key header.
 
   Streamed: add -N -H 'Accept: text/event-stream'. API docs: $BASE/q/openapi. Stop: deploy/run.sh stop
 
 MSG
 
 while :; do
-  run=$(curl -fsS "$BASE/api/v1/sources/$src_id/runs/$run_id") || die "Lore stopped answering (see .lore/lore.log)"
+  run=$(api -fsS "$BASE/api/v1/sources/$src_id/runs/$run_id") || die "Lore stopped answering (see .lore/lore.log)"
   status=$(printf '%s' "$run" | json_field status)
   prog=$(printf '%s' "$run" | sed -n 's/.*"progress":{\([^}]*\)}.*/\1/p')
   done_=$(printf '{%s}' "$prog" | json_field done); total=$(printf '{%s}' "$prog" | json_field total)

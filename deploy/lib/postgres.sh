@@ -61,6 +61,10 @@ ensure_postgres() {
   for db in "$LORE_DB_NAME" "${LORE_DB_NAME}_test" "$@"; do
     [ "$(_psql_super -c "SELECT 1 FROM pg_database WHERE datname='$db'")" = 1 ] || _psql_super -c "CREATE DATABASE $db OWNER $LORE_DB_USER"
     _psql_super -d "$db" -c "CREATE EXTENSION IF NOT EXISTS vector" || die "could not create extension vector in $db"
+    # row-level security (docs/security.md) lets the planner use the GIN indexes for full-text and access-list
+    # conditions only when their functions are marked leakproof; only a superuser may mark them
+    _psql_super -d "$db" -c "ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF" -c "ALTER FUNCTION arrayoverlap(anyarray, anyarray) LEAKPROOF" \
+      || die "could not mark the full-text and array-overlap functions leakproof in $db"
   done
 }
 
