@@ -43,6 +43,8 @@ if curl -fsS "$BASE/q/health/ready" >/dev/null 2>&1; then
   log "Lore is already running on $BASE"
 else
   log "starting Lore on $BASE (log: .lore/lore.log)"
+  # the demo folder must be inside the folders sources may index (docs/security.md)
+  export LORE_FILESYSTEM_ROOTS="${LORE_FILESYSTEM_ROOTS:-/srv/lore,/usr/share/doc},$DEMO_PATH"
   nohup java --enable-native-access=ALL-UNNAMED -Xmx2g -Dquarkus.http.port="$PORT" -Dquarkus.http.host="${LORE_HOST:-127.0.0.1}" -jar "$jar" >>"$STATE/lore.log" 2>&1 &
   echo $! >"$STATE/lore.pid"
   for i in $(seq 120); do

@@ -22,6 +22,10 @@ ALTER TABLE source ADD COLUMN acl_override text[];
 ALTER TABLE api_key ADD COLUMN roles  text[] NOT NULL DEFAULT '{user}';
 ALTER TABLE api_key ADD COLUMN groups text[] NOT NULL DEFAULT '{}';
 
+-- HTTP tools belong to a tenant: names are unique per tenant, and a tool of one tenant is invisible to the others.
+ALTER TABLE http_tool DROP CONSTRAINT http_tool_pkey;
+ALTER TABLE http_tool ADD PRIMARY KEY (tenant_id, name);
+
 -- Who started a conversation (a user name or 'apikey:<name>'); only they and the tenant's admins may read it.
 ALTER TABLE conversation ADD COLUMN owner text;
 

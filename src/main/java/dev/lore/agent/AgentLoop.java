@@ -322,7 +322,7 @@ public class AgentLoop {
         List<ToolDefinition> defs = new ArrayList<>();
         StringBuilder key = new StringBuilder();
         for (String n : allowedNames(agent)) {
-            AgentTool t = tools.find(n).orElseThrow();
+            AgentTool t = tools.find(agent.tenantId, n).orElseThrow();
             defs.add(new ToolDefinition(t.name(), t.description(), t.parameters()));
             key.append(t.name()).append('\u0000').append(t.parameters()).append('\u0000');
         }
@@ -331,19 +331,19 @@ public class AgentLoop {
     }
 
     private Optional<AgentTool> allowed(Agent agent, String name) {
-        return allowedNames(agent).contains(name) ? tools.find(name) : Optional.empty();
+        return allowedNames(agent).contains(name) ? tools.find(agent.tenantId, name) : Optional.empty();
     }
 
     private List<String> allowedNames(Agent agent) {
         List<String> out = new ArrayList<>();
-        for (String t : agent.tools) if (tools.find(t).isPresent()) out.add(t);
+        for (String t : agent.tools) if (tools.find(agent.tenantId, t).isPresent()) out.add(t);
         return out;
     }
 
     private List<ToolSpecification> toolSpecifications(Agent agent) {
         List<ToolSpecification> out = new ArrayList<>();
         for (String name : allowedNames(agent)) {
-            AgentTool t = tools.find(name).orElseThrow();
+            AgentTool t = tools.find(agent.tenantId, name).orElseThrow();
             out.add(ToolSpecification.builder().name(t.name()).description(t.description())
                     .parameters(JsonSchemas.object(t.parameters())).build());
         }

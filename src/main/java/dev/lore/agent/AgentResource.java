@@ -78,7 +78,7 @@ public class AgentResource {
     @Path("tools")
     @Operation(summary = "List the tools agents can use")
     public List<ToolView> listTools() {
-        return tools.names().stream().map(n -> tools.find(n).orElseThrow())
+        return tools.names(tenant()).stream().map(n -> tools.find(tenant(), n).orElseThrow())
                 .map(t -> new ToolView(t.name(), t.description(), t.parameters(), t.readOnly())).toList();
     }
 
@@ -146,7 +146,7 @@ public class AgentResource {
     private void validateTools(AgentBody body) {
         if (body.tools() == null) return;
         for (String t : body.tools()) {
-            if (tools.find(t).isEmpty()) throw ApiException.badRequest("unknown tool '" + t + "'; available: " + tools.names());
+            if (tools.find(tenant(), t).isEmpty()) throw ApiException.badRequest("unknown tool '" + t + "'; available: " + tools.names(tenant()));
         }
     }
 

@@ -28,6 +28,11 @@ public interface AgentTool {
         return false;
     }
 
+    /** Whether agents of {@code tenant} may use this tool (default: every tenant). */
+    default boolean availableTo(String tenant) {
+        return true;
+    }
+
     /**
      * Runs the tool.
      *

@@ -82,19 +82,19 @@ public class ConversationResource {
         c.id = UUID.randomUUID();
         c.tenantId = agent.tenantId;
         c.agentId = agent.id;
-        c.endUserId = body == null ? null : body.endUserId();
+        c.endUserId = EndUsers.forConversation(caller, body == null ? null : body.endUserId());
         c.metadata = body == null || body.metadata() == null ? Map.of() : body.metadata();
         c.status = Conversation.ACTIVE;
         c.createdAt = c.updatedAt = Instant.now();
         QuarkusTransaction.requiringNew().run(c::persist);
-        return Response.created(URI.create("/api/v1/conversations/" + c.id)).entity(view(c)).build();
+        return Response.created(URI.create("/api/v1/conversations/" + c.id)).entity(view(c, callers.current())).build();
     }
 
     @GET
     @Path("{id}")
     @Operation(summary = "Get a conversation")
     public ConversationView get(@PathParam("id") UUID id) {
-        return view(load(id));
+        return view(load(id), callers.current());
     }
 
     @POST
@@ -102,7 +102,7 @@ public class ConversationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Send a message", description = "Runs one agent turn and returns the reply with its tool calls.")
     public Reply post(@PathParam("id") UUID id, @Valid @NotNull PostMessage body) {
-        Conversation c = load(id);
+        Conversation c = loadOwn(id);
         if (Conversation.HANDED_OVER.equals(c.status)) {
             throw ApiException.conflict("conversation " + id + " was handed over to a human (" + c.handoverReason + ")");
         }
@@ -126,7 +126,7 @@ public class ConversationResource {
     @Operation(summary = "Confirm or reject the pending action", description = "decision: confirm | reject; the turn then continues.")
     public Reply resolve(@PathParam("id") UUID id, @PathParam("decision") String decision) {
         if (!decision.equals("confirm") && !decision.equals("reject")) throw ApiException.badRequest("decision must be confirm or reject");
-        Conversation c = load(id);
+        Conversation c = loadOwn(id);
         Agent agent = agents.find(c.tenantId, c.agentId.toString());
         try {
             AgentLoop.TurnResult r = loop.resolvePending(c, agent, decision.equals("confirm"));
@@ -159,7 +159,7 @@ public class ConversationResource {
     @Operation(summary = "Hand the conversation over to a human")
     public ConversationView handover(@PathParam("id") UUID id, @Valid @NotNull HandoverRequest body) {
         load(id);
-        return view(handover.handOver(id, body.reason()));
+        return view(handover.handOver(id, body.reason()), callers.current());
     }
 
     /**
@@ -176,7 +176,17 @@ public class ConversationResource {
         return c;
     }
 
-    private static ConversationView view(Conversation c) {
-        return new ConversationView(c.id, c.agentId, c.endUserId, c.metadata, c.status, c.handoverReason, c.createdAt, c.updatedAt);
+    /**
+     * The conversation, if the caller started it. Only its owner continues it: a turn runs with the sender's access and
+     * its tool results stay in the transcript, so an admin's turn would show the owner what only the admin may read.
+     */
+    private Conversation loadOwn(UUID id) {
+        Conversation c = load(id);
+        if (!c.caller.username().equals(c.owner)) throw new ApiException(403, "Forbidden", "only the one who started a conversation can continue it");
+        return c;
+    }
+
+    private static ConversationView view(Conversation c, Caller caller) {
+        return new ConversationView(c.id, c.agentId, EndUsers.shown(caller, c.endUserId), c.metadata, c.status, c.handoverReason, c.createdAt, c.updatedAt);
     }
 }

@@ -26,15 +26,13 @@ public class EndUserResource {
 
     @Inject Callers callers;
 
-    /**
-     * The caller's tenant, if the caller may manage this end user's data: the tenant's admins, client applications
-     * (API keys, which speak for their end users), and the end user themself (a signed-in user whose name is the id).
-     * Others get 404.
-     */
-    private String allowed(String endUserId) {
-        Caller c = callers.current();
-        if (c.isAdmin() || c.username().startsWith("apikey:") || c.username().equals(endUserId)) return c.tenant();
-        throw ApiException.notFound("end user " + endUserId);
+    private String tenant() {
+        return callers.current().tenant();
+    }
+
+    /** The stored end user the path names for this caller ({@link EndUsers#forPath}); 404 for anyone else's. */
+    private String user(String endUserId) {
+        return EndUsers.forPath(callers.current(), endUserId);
     }
 
 
@@ -44,21 +42,21 @@ public class EndUserResource {
     @Path("memories")
     @Operation(summary = "List an end user's memories, newest first")
     public List<UserMemoryStore.Memory> memories(@PathParam("endUserId") String endUserId) {
-        return store.list(allowed(endUserId), endUserId);
+        return store.list(tenant(), user(endUserId));
     }
 
     @DELETE
     @Path("memories/{memoryId}")
     @Operation(summary = "Delete one memory")
     public void forget(@PathParam("endUserId") String endUserId, @PathParam("memoryId") UUID memoryId) {
-        if (!store.forget(allowed(endUserId), endUserId, memoryId)) throw ApiException.notFound("memory " + memoryId);
+        if (!store.forget(tenant(), user(endUserId), memoryId)) throw ApiException.notFound("memory " + memoryId);
     }
 
     @DELETE
     @Operation(summary = "Erase an end user (right to be forgotten)",
             description = "Deletes every memory, conversation, message and audit event of the end user.")
     public Map<String, Integer> erase(@PathParam("endUserId") String endUserId) {
-        int[] n = store.eraseUser(allowed(endUserId), endUserId);
+        int[] n = store.eraseUser(tenant(), user(endUserId));
         return Map.of("memoriesDeleted", n[0], "conversationsDeleted", n[1]);
     }
 }

@@ -72,7 +72,7 @@ public record HttpTool(String name, String description, String method, String ur
         }
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs)).header("Accept", "application/json");
         if (authHeader != null && authSecret != null) {
-            String secret = Secrets.get(authSecret)
+            String secret = Secrets.get(context.tenantId(), authSecret)
                     .orElseThrow(() -> new ToolException("the secret for tool " + name + " is not configured; ask an administrator"));
             req.header(authHeader, (authPrefix == null ? "" : authPrefix) + secret);
         }

@@ -43,6 +43,7 @@ public class HttpToolResource {
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
     @Inject HttpToolStore store;
+    @Inject dev.lore.security.Callers callers;
     @Inject ToolRegistry registry;
     @Inject ObjectMapper json;
 
@@ -89,7 +90,7 @@ public class HttpToolResource {
     @GET
     @Operation(summary = "List HTTP tools")
     public List<HttpToolView> list() {
-        return store.all().stream().map(HttpToolResource::view).toList();
+        return store.all(callers.current().tenant()).stream().map(HttpToolResource::view).toList();
     }
 
     @POST
@@ -98,7 +99,7 @@ public class HttpToolResource {
     public Response create(@Valid @NotNull HttpToolBody b) {
         HttpTool t = build(b.name(), b.description(), b.method(), b.url(), b.parameters(), b.allowedHosts(), b.authHeader(),
                 b.authSecret(), b.authPrefix(), b.readOnly(), b.requiresConfirmation(), b.timeoutMs());
-        store.save(t);
+        store.save(callers.current().tenant(), t);
         return Response.created(URI.create("/api/v1/tools/http/" + t.name())).entity(view(t)).build();
     }
 
@@ -139,7 +140,8 @@ public class HttpToolResource {
                     !readOnly && (body.confirmWrites() == null || body.confirmWrites()), null));
         }));
         if (tools.isEmpty()) throw ApiException.badRequest("the document has no operations with an operationId");
-        tools.forEach(store::save);
+        String tenant = callers.current().tenant();
+        tools.forEach(t -> store.save(tenant, t));
         return tools.stream().map(HttpToolResource::view).toList();
     }
 
@@ -147,7 +149,7 @@ public class HttpToolResource {
     @Path("{name}")
     @Operation(summary = "Delete an HTTP tool")
     public Response delete(@PathParam("name") String name) {
-        if (!store.delete(name)) throw ApiException.notFound("HTTP tool " + name);
+        if (!store.delete(callers.current().tenant(), name)) throw ApiException.notFound("HTTP tool " + name);
         return Response.noContent().build();
     }
 

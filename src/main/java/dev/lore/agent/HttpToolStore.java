@@ -14,36 +14,36 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** Declared HTTP tools (table {@code http_tool}). */
+/** Declared HTTP tools (table {@code http_tool}), each of one tenant: every method takes the tenant. */
 @ApplicationScoped
 public class HttpToolStore {
 
     @Inject AgroalDataSource dataSource;
     @Inject ObjectMapper json;
 
-    /** The HTTP tool with this name, if declared. */
-    public Optional<HttpTool> find(String name) {
-        List<HttpTool> found = query("WHERE name = ?", name);
+    /** The tenant's HTTP tool with this name, if declared. */
+    public Optional<HttpTool> find(String tenant, String name) {
+        List<HttpTool> found = query("WHERE tenant_id = ? AND name = ?", tenant, name);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.getFirst());
     }
 
-    /** All declared HTTP tools, by name. */
-    public List<HttpTool> all() {
-        return query("ORDER BY name");
+    /** The tenant's declared HTTP tools, by name. */
+    public List<HttpTool> all(String tenant) {
+        return query("WHERE tenant_id = ? ORDER BY name", tenant);
     }
 
-    /** Declared names. */
-    public List<String> names() {
-        return all().stream().map(HttpTool::name).toList();
+    /** The tenant's declared names. */
+    public List<String> names(String tenant) {
+        return all(tenant).stream().map(HttpTool::name).toList();
     }
 
-    /** Inserts or replaces a tool. */
-    public void save(HttpTool t) {
+    /** Inserts or replaces a tool of the tenant. */
+    public void save(String tenant, HttpTool t) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO http_tool (name, description, method, url_template, parameters, allowed_hosts, auth_header, auth_secret,
-                                       auth_prefix, read_only, requires_confirmation, timeout_ms)
-                VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET description = excluded.description, method = excluded.method,
+                                       auth_prefix, read_only, requires_confirmation, timeout_ms, tenant_id)
+                VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, name) DO UPDATE SET description = excluded.description, method = excluded.method,
                     url_template = excluded.url_template, parameters = excluded.parameters, allowed_hosts = excluded.allowed_hosts,
                     auth_header = excluded.auth_header, auth_secret = excluded.auth_secret, auth_prefix = excluded.auth_prefix,
                     read_only = excluded.read_only, requires_confirmation = excluded.requires_confirmation,
@@ -60,16 +60,18 @@ public class HttpToolStore {
             ps.setBoolean(10, t.readOnly());
             ps.setBoolean(11, t.requiresConfirmation());
             ps.setInt(12, t.timeoutMs());
+            ps.setString(13, tenant);
             ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot save tool " + t.name() + ": " + e.getMessage(), e);
         }
     }
 
-    /** Deletes a tool; returns whether it existed. */
-    public boolean delete(String name) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM http_tool WHERE name = ?")) {
-            ps.setString(1, name);
+    /** Deletes a tool of the tenant; returns whether it existed. */
+    public boolean delete(String tenant, String name) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM http_tool WHERE tenant_id = ? AND name = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, name);
             return ps.executeUpdate() > 0;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot delete tool " + name + ": " + e.getMessage(), e);

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** All tools of this Lore by name: built-in beans ({@link AgentTool} implementations) and declared HTTP tools. */
+/** All tools by tenant and name: built-in beans ({@link AgentTool} implementations) and each tenant's declared HTTP tools. */
 @ApplicationScoped
 public class ToolRegistry {
 
@@ -20,16 +20,20 @@ public class ToolRegistry {
         this.httpTools = httpTools;
     }
 
-    /** The tool with this name: a built-in bean, else a declared HTTP tool. */
-    public Optional<AgentTool> find(String name) {
+    /** The tool with this name for the tenant's agents: a built-in bean available to it, else the tenant's HTTP tool. */
+    public Optional<AgentTool> find(String tenant, String name) {
         AgentTool builtIn = byName.get(name);
-        return builtIn != null ? Optional.of(builtIn) : httpTools.find(name).map(t -> (AgentTool) t);
+        if (builtIn != null) return builtIn.availableTo(tenant) ? Optional.of(builtIn) : Optional.empty();
+        return httpTools.find(tenant, name).map(t -> (AgentTool) t);
     }
 
-    /** Names of the built-in tools and the declared HTTP tools, sorted. */
-    public java.util.Set<String> names() {
-        java.util.Set<String> all = new java.util.TreeSet<>(byName.keySet());
-        all.addAll(httpTools.names());
+    /** Names of the built-in tools available to the tenant and the tenant's HTTP tools, sorted. */
+    public java.util.Set<String> names(String tenant) {
+        java.util.Set<String> all = new java.util.TreeSet<>();
+        byName.forEach((n, t) -> {
+            if (t.availableTo(tenant)) all.add(n);
+        });
+        all.addAll(httpTools.names(tenant));
         return all;
     }
 

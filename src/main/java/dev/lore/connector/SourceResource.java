@@ -90,8 +90,12 @@ public class SourceResource {
     @APIResponse(responseCode = "400", description = "invalid configuration (application/problem+json)")
     @APIResponse(responseCode = "409", description = "a source with this name exists")
     public Response create(@Valid @NotNull CreateSource body) {
+        // who may read a source's documents is an admin's decision: a curator cannot widen access through config.acl
+        if (body.config() != null && body.config().get("acl") != null && !callers.current().isAdmin()) {
+            throw new ApiException(403, "Forbidden", "only admins may set config.acl (who may read the documents)");
+        }
         try {
-            runner.validate(body.type(), body.config());
+            runner.validate(body.type(), body.config(), callers.current().tenant());
         } catch (ConnectorException e) {
             throw ApiException.badRequest(e.getMessage());
         }

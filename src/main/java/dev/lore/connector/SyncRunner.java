@@ -149,8 +149,8 @@ public class SyncRunner {
             Connector connector = registry.find(source.type)
                     .orElseThrow(() -> new ConnectorException("no connector of type '" + source.type + "' is installed"));
             Record config = (Record) json.convertValue(source.config, connector.configType());
-            connector.validate(config);
             ConnectorContext ctx = new ConnectorContext(source.id, source.tenantId, config);
+            connector.validate(ctx);
             List<String> keys = connector.listDocumentKeys(ctx);
             update(runId, "UPDATE sync_run SET total = ? WHERE id = ?", keys.size(), runId);
             Checkpoint checkpoint = run.checkpoint == null ? Checkpoint.START : json.readValue(run.checkpoint, Checkpoint.class);
@@ -163,6 +163,7 @@ public class SyncRunner {
                 ahead = current.page().next().hasMore() ? prefetch(connector, ctx, source, current.page().next()) : null;
                 List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
                 for (DocumentFailure f : current.page().failures()) {
+                    if (f.accessUnknown()) store.restrictConnectorAcl(source.id, f.documentKey());
                     outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.FAILED, f.message(), 0));
                 }
                 outcomes.addAll(pipeline.complete(source.tenantId, source.id, current.prepared()));
@@ -265,7 +266,7 @@ public class SyncRunner {
 
     /** Typed view of a connector config map (used by the API to validate before saving). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public void validate(String type, Map<String, Object> config) throws ConnectorException {
+    public void validate(String type, Map<String, Object> config, String tenant) throws ConnectorException {
         Connector connector = registry.find(type)
                 .orElseThrow(() -> new ConnectorException("unknown source type '" + type + "'; installed: " + registry.types()));
         Record typed;
@@ -274,6 +275,6 @@ public class SyncRunner {
         } catch (IllegalArgumentException e) {
             throw new ConnectorException("invalid config for type '" + type + "': " + e.getMessage());
         }
-        connector.validate(typed);
+        connector.validate(new ConnectorContext(null, tenant, typed));
     }
 }

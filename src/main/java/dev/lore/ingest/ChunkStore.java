@@ -219,6 +219,24 @@ public class ChunkStore {
     }
 
     /**
+     * Records that the connector could not determine a document's access (fail closed): its connector list becomes
+     * empty (admins only) and the effective list is recomputed (a pin or the source override still apply). No-op for a
+     * document not indexed yet.
+     */
+    public void restrictConnectorAcl(UUID sourceId, String documentKey) {
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE document d SET connector_acl = '{}', acl = CASE WHEN d.acl_pinned THEN d.acl ELSE coalesce(s.acl_override, '{}') END
+                    FROM source s WHERE s.id = d.source_id AND d.source_id = ? AND d.document_key = ?""")) {
+                ps.setObject(1, sourceId);
+                ps.setString(2, documentKey);
+                ps.executeUpdate();
+            }
+            copyToChunks(c, "d.source_id = ?", sourceId);
+        });
+    }
+
+    /**
      * Recomputes the effective lists of a source's unpinned documents after its override changed (set: the override;
      * cleared: each document's connector list, else admins only), documents and chunks in one transaction.
      */

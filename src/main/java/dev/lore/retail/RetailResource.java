@@ -22,6 +22,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RolesAllowed(Caller.ADMIN)
 public class RetailResource {
 
+    @Inject dev.lore.security.Callers callers;
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "lore.security.default-tenant", defaultValue = "default")
+    String demoTenant;
+
     @Inject RetailImporter importer;
     @Inject RetailState state;
 
@@ -33,13 +38,18 @@ public class RetailResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Replace the retail tables with a tau2 retail db.json and (re)create the retail-support agent")
     public RetailImporter.Result importDb(ImportBody body) {
+        // the demo's tables are shared, not per tenant: only the default tenant's admins may replace them
+        if (!demoTenant.equals(callers.current().tenant())) throw ApiException.notFound("the retail demo");
         if (body == null || body.path() == null || body.path().isBlank()) throw ApiException.badRequest("path is required");
         java.nio.file.Path p = java.nio.file.Path.of(body.path());
-        if (!Files.isRegularFile(p)) throw ApiException.badRequest("no file at " + body.path());
+        if (!p.getFileName().toString().endsWith(".json") || !Files.isRegularFile(p)) {
+            throw ApiException.badRequest("path must name a tau2 retail db.json file");
+        }
         try {
             return importer.importFile(p);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw ApiException.badRequest(e.getMessage());
+            // never echo the file's content (a parse error quotes it)
+            throw ApiException.badRequest("not a tau2 retail db.json: " + e.getClass().getSimpleName());
         }
     }
 

@@ -46,6 +46,15 @@ public final class RetailTools {
 
         @Inject RetailStore store;
 
+        @org.eclipse.microprofile.config.inject.ConfigProperty(name = "lore.security.default-tenant", defaultValue = "default")
+        String demoTenant;
+
+        /** The retail demo's tables are not per tenant: only the default tenant's agents may use them. */
+        @Override
+        public boolean availableTo(String tenant) {
+            return demoTenant.equals(tenant);
+        }
+
         private JsonNode spec() {
             JsonNode s = SPECS.get(name());
             if (s == null) throw new IllegalStateException("no schema for retail tool " + name());

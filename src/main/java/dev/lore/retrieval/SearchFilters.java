@@ -13,6 +13,18 @@ import java.util.UUID;
  * @param languages only these ISO 639-1 languages, e.g. {@code en}
  */
 public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String> contentTypes, List<String> languages) {
+
+    /** Null entries in the lists are dropped (a JSON {@code [null]} filters nothing rather than failing). */
+    public SearchFilters {
+        sourceIds = clean(sourceIds);
+        contentTypes = clean(contentTypes);
+        languages = clean(languages);
+    }
+
+    private static <T> List<T> clean(List<T> values) {
+        return values == null ? null : values.stream().filter(java.util.Objects::nonNull).toList();
+    }
+
     /** No filtering. */
     public static final SearchFilters NONE = new SearchFilters(null, null, null, null);
 }

@@ -85,8 +85,9 @@ public class KeycloakDirectory {
      *
      * @param enabled false when disabled in Keycloak
      * @param groups names of the groups the user belongs to now
+     * @param roles the user's effective Lore roles now ({@link #ROLES})
      */
-    public record Membership(boolean enabled, Set<String> groups) {}
+    public record Membership(boolean enabled, Set<String> groups, Set<String> roles) {}
 
     /**
      * A user as listed.
@@ -110,16 +111,20 @@ public class KeycloakDirectory {
      */
     public record Group(String id, String name, String tenant) {}
 
-    /** The user's enabled flag and current group names (two Keycloak calls, no cache). */
+    /** The user's enabled flag, current group names and Lore roles (three Keycloak calls, no cache). */
     public Membership membership(String userId) {
         try {
             UserResource user = realm().users().get(userId);
             boolean enabled = Boolean.TRUE.equals(user.toRepresentation().isEnabled());
             Set<String> groups = new HashSet<>();
             for (GroupRepresentation g : user.groups(0, 1000, true)) groups.add(g.getName());
-            return new Membership(enabled, groups);
+            Set<String> roles = new HashSet<>();
+            for (RoleRepresentation r : user.roles().realmLevel().listEffective()) {
+                if (ROLES.contains(r.getName())) roles.add(r.getName());
+            }
+            return new Membership(enabled, groups, roles);
         } catch (NotFoundException e) {
-            return new Membership(false, Set.of());
+            return new Membership(false, Set.of(), Set.of());
         } catch (RuntimeException e) {
             throw unavailable(e);
         }

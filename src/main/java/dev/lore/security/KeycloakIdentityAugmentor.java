@@ -15,13 +15,13 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Turns a verified Keycloak token into a {@link Caller}: username from {@code preferred_username}, tenant from the
- * {@code tenant} claim (a user attribute; {@code lore.security.default-tenant} when absent), roles from
- * {@code realm_access.roles}.
+ * {@code tenant} claim (a user attribute only admins can edit). A token without a tenant is refused (403) unless
+ * {@code lore.security.tenant-claim-required=false}, which puts it in {@code lore.security.default-tenant}.
  *
- * <p>Groups and the enabled flag are looked up in Keycloak on every request ({@link KeycloakDirectory}), not read
- * from the token, so removing a user from a group or disabling them takes effect on the very next request, not when
- * the token expires. With {@code lore.security.live-groups=false} the token's {@code groups} claim is used instead
- * (revocation then waits for the token to expire, at most its lifespan).
+ * <p>Groups, roles and the enabled flag are looked up in Keycloak on every request ({@link KeycloakDirectory}), not
+ * read from the token, so removing a user from a group, taking a role away or disabling them takes effect on the very
+ * next request, not when the token expires. With {@code lore.security.live-groups=false} the token's {@code groups}
+ * and {@code realm_access.roles} are used instead (revocation then waits for the token to expire).
  */
 @ApplicationScoped
 public class KeycloakIdentityAugmentor implements SecurityIdentityAugmentor {
@@ -34,6 +34,9 @@ public class KeycloakIdentityAugmentor implements SecurityIdentityAugmentor {
     @ConfigProperty(name = "lore.security.live-groups", defaultValue = "true")
     boolean liveGroups;
 
+    @ConfigProperty(name = "lore.security.tenant-claim-required", defaultValue = "true")
+    boolean tenantRequired;
+
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) return Uni.createFrom().item(identity);
@@ -42,19 +45,31 @@ public class KeycloakIdentityAugmentor implements SecurityIdentityAugmentor {
             String username = jwt.getClaim("preferred_username");
             if (username == null || username.isBlank()) username = jwt.getSubject();
             String tenant = jwt.getClaim("tenant");
-            if (tenant == null || tenant.isBlank()) tenant = defaultTenant;
+            if (tenant == null || tenant.isBlank()) {
+                if (tenantRequired) throw new ForbiddenException("the token names no tenant (the user has no tenant attribute)");
+                tenant = defaultTenant;
+            }
             if (!Tenants.isValid(tenant)) throw new ForbiddenException("the token's tenant is not a valid tenant name");
             Set<String> groups;
+            Set<String> roles;
             if (liveGroups && jwt.getSubject() != null && jwt.getClaim("preferred_username") != null) {
                 KeycloakDirectory.Membership m = directory.membership(jwt.getSubject());
                 if (!m.enabled()) throw new AuthenticationFailedException("the user is disabled");
                 groups = m.groups();
+                roles = m.roles();
             } else {
                 Set<String> claimed = jwt.getGroups();
                 groups = claimed == null ? Set.of() : claimed;
+                roles = identity.getRoles();
             }
-            Caller caller = new Caller(tenant, username, groups, identity.getRoles());
-            return QuarkusSecurityIdentity.builder(identity).addAttribute(Callers.ATTRIBUTE, caller).build();
+            Caller caller = new Caller(tenant, username, groups, roles);
+            return QuarkusSecurityIdentity.builder()
+                    .setPrincipal(identity.getPrincipal())
+                    .addCredentials(identity.getCredentials())
+                    .addAttributes(identity.getAttributes())
+                    .addRoles(roles)
+                    .addAttribute(Callers.ATTRIBUTE, caller)
+                    .build();
         });
     }
 }

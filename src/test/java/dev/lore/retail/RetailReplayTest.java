@@ -43,7 +43,7 @@ class RetailReplayTest {
         assertEquals(16, schema.size());
         for (JsonNode t : schema) {
             String name = t.path("function").path("name").asText();
-            AgentTool tool = registry.find(name).orElseThrow(() -> new AssertionError("no tool " + name));
+            AgentTool tool = registry.find("default", name).orElseThrow(() -> new AssertionError("no tool " + name));
             assertEquals(t.path("function").path("parameters"), tool.parameters(), name);
             assertEquals(!"WRITE".equals(t.path("tool_type").asText()), tool.readOnly(), name);
         }
@@ -54,7 +54,7 @@ class RetailReplayTest {
 
     @Test
     void calculateLikePython() throws Exception {
-        AgentTool calc = registry.find("calculate").orElseThrow();
+        AgentTool calc = registry.find("default", "calculate").orElseThrow();
         AgentTool.ToolContext ctx = context();
         assertEquals("4.0", calc.execute(ctx, json.readTree("{\"expression\":\"2 + 2\"}")));
         assertEquals("3.33", calc.execute(ctx, json.readTree("{\"expression\":\"10 / 3\"}")));
@@ -103,7 +103,7 @@ class RetailReplayTest {
             for (JsonNode action : task.path("evaluation_criteria").path("actions")) {
                 String name = action.path("name").asText();
                 JsonNode args = action.path("arguments");
-                AgentTool tool = registry.find(name).orElse(null);
+                AgentTool tool = registry.find("default", name).orElse(null);
                 if (tool == null) {
                     problem = "no tool " + name;
                     break;
@@ -177,16 +177,16 @@ class RetailReplayTest {
             if (delivered == null && st.equals("delivered")) delivered = e.getKey();
             if (pending == null && st.equals("pending")) pending = e.getKey();
         }
-        assertEquals("Order not found", assertThrowsTool(() -> registry.find("cancel_pending_order").orElseThrow()
+        assertEquals("Order not found", assertThrowsTool(() -> registry.find("default", "cancel_pending_order").orElseThrow()
                 .execute(ctx, json.readTree("{\"order_id\":\"#W0000000\",\"reason\":\"no longer needed\"}"))));
         String d = delivered, p = pending;
-        assertEquals("Non-pending order cannot be cancelled", assertThrowsTool(() -> registry.find("cancel_pending_order").orElseThrow()
+        assertEquals("Non-pending order cannot be cancelled", assertThrowsTool(() -> registry.find("default", "cancel_pending_order").orElseThrow()
                 .execute(ctx, json.createObjectNode().put("order_id", d).put("reason", "no longer needed"))));
-        assertEquals("Invalid reason", assertThrowsTool(() -> registry.find("cancel_pending_order").orElseThrow()
+        assertEquals("Invalid reason", assertThrowsTool(() -> registry.find("default", "cancel_pending_order").orElseThrow()
                 .execute(ctx, json.createObjectNode().put("order_id", p).put("reason", "changed my mind"))));
-        assertEquals("Non-delivered order cannot be returned", assertThrowsTool(() -> registry.find("return_delivered_order_items").orElseThrow()
+        assertEquals("Non-delivered order cannot be returned", assertThrowsTool(() -> registry.find("default", "return_delivered_order_items").orElseThrow()
                 .execute(ctx, json.createObjectNode().put("order_id", p).put("payment_method_id", "x").set("item_ids", json.createArrayNode()))));
-        assertEquals("User not found", assertThrowsTool(() -> registry.find("find_user_id_by_email").orElseThrow()
+        assertEquals("User not found", assertThrowsTool(() -> registry.find("default", "find_user_id_by_email").orElseThrow()
                 .execute(ctx, json.readTree("{\"email\":\"nobody@example.com\"}"))));
         assertEquals(before, state.hash(), "failed writes change nothing");
     }

@@ -240,6 +240,104 @@ class AccessControlTest {
         assertFalse(as(token("dave")).get("/api/v1/api-keys").then().statusCode(200).extract().asString().contains("eng-bot"));
     }
 
+    @Test
+    @Order(11)
+    void httpToolsAndTheirSecretsBelongToOneTenant() {
+        Map<String, Object> tool = Map.of("name", "orders_lookup", "description", "look up an order", "method", "GET",
+                "url", "https://orders.acme.example/api/orders/{orderId}",
+                "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string")), "required", List.of("orderId")),
+                "authHeader", "Authorization", "authSecret", "orders-token");
+        String alice = token("alice");
+        String dave = token("dave");
+        as(alice).contentType(ContentType.JSON).body(tool).post("/api/v1/tools/http").then().statusCode(201);
+        assertFalse(as(dave).get("/api/v1/tools/http").then().statusCode(200).extract().asString().contains("orders_lookup"));
+        assertFalse(as(token("frank")).get("/api/v1/agents/tools").then().statusCode(200).extract().asString().contains("orders_lookup"));
+        as(dave).delete("/api/v1/tools/http/orders_lookup").then().statusCode(404);
+        // the same name in another tenant is another tool; neither overwrites the other
+        as(dave).contentType(ContentType.JSON).body(Map.of("name", "orders_lookup", "description", "globex orders", "method", "GET",
+                "url", "https://orders.globex.example/{orderId}", "parameters", tool.get("parameters"))).post("/api/v1/tools/http").then().statusCode(201);
+        assertTrue(as(alice).get("/api/v1/tools/http").then().extract().asString().contains("orders.acme.example"));
+        // another tenant's agent cannot be given it, nor the retail demo's tools
+        as(dave).contentType(ContentType.JSON).body(Map.of("name", "thief", "systemPrompt", "x", "tools", List.of("get_user_details")))
+                .post("/api/v1/agents").then().statusCode(400);
+    }
+
+    @Test
+    @Order(12)
+    void onlyAdminsDecideAccessAndSourcesStayInsideTheirRoots() throws IOException {
+        String carol = token("carol");
+        as(carol).contentType(ContentType.JSON).body(Map.of("type", "filesystem", "name", "widen-" + System.nanoTime(),
+                "config", Map.of("path", folder.toString(), "acl", Map.of("everyone", true)))).post("/api/v1/sources").then().statusCode(403);
+        as(token("alice")).contentType(ContentType.JSON).body(Map.of("type", "filesystem", "name", "etc-" + System.nanoTime(),
+                "config", Map.of("path", "/etc"))).post("/api/v1/sources").then().statusCode(400);
+        // a source rooted below a restricting rule file still obeys it, whatever its own config.acl says
+        Path hr = folder.resolve("hr/payroll");
+        Files.createDirectories(hr);
+        Files.writeString(folder.resolve("hr/.lore-acl.json"), "{}");
+        Files.writeString(hr.resolve("salaries.md"), "# pomelofax salaries\n\nThe pomelofax salary table is for admins only.\n");
+        String alice = token("alice");
+        String sub = as(alice).contentType(ContentType.JSON).body(Map.of("type", "filesystem", "name", "payroll-" + System.nanoTime(),
+                "config", Map.of("path", hr.toString(), "acl", Map.of("everyone", true)))).post("/api/v1/sources").then().statusCode(201).extract().path("id");
+        String run = as(alice).post("/api/v1/sources/" + sub + "/sync").then().statusCode(202).extract().path("id");
+        for (int i = 0; i < 300 && "running".equals(as(alice).get("/api/v1/sources/" + sub + "/runs/" + run).then().extract().path("status")); i++) sleep();
+        List<String> bobSees = as(token("bob")).contentType(ContentType.JSON).body(Map.of("query", "pomelofax salaries", "filters", Map.of("sourceIds", List.of(sub))))
+                .post("/api/v1/search").then().statusCode(200).extract().jsonPath().getList("results.documentKey");
+        assertTrue(bobSees.isEmpty(), String.valueOf(bobSees));
+    }
+
+    @Test
+    @Order(13)
+    void brokenRulesAndLinksFailClosed() throws IOException {
+        // a link in a public folder to an admins-only file takes the target's rule, not the link's
+        Files.createDirectories(folder.resolve("links"));
+        Files.writeString(folder.resolve("links/.lore-acl.json"), "{\"everyone\": true}");
+        Files.createSymbolicLink(folder.resolve("links/minutes.md"), folder.resolve("board/minutes.md"));
+        // a rule file that breaks restricts what it covers (it was engineering-only, bob could read)
+        Files.writeString(folder.resolve("private/.lore-acl.json"), "{\"users\": [\"bob\"],}");
+        Files.writeString(folder.resolve("public/.lore-acl.json"), "null");
+        resync();
+        Set<String> bob = visible("bob");
+        assertFalse(bob.contains("private/bob-notes.md"), "a broken rule restricts: " + bob);
+        String links = String.join(",", search(token("bob"), "marrowfen"));
+        assertFalse(links.contains("links/minutes.md"), links);
+    }
+
+    @Test
+    @Order(14)
+    void peopleTalkAsThemselvesAndOnlyOwnersContinueAConversation() {
+        String bob = token("bob");
+        as(bob).contentType(ContentType.JSON).body(Map.of("endUserId", "erin")).post("/api/v1/conversations").then().statusCode(403);
+        String conv = as(bob).contentType(ContentType.JSON).body(Map.of()).post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+        as(token("alice")).contentType(ContentType.JSON).body(Map.of("message", "hello")).post("/api/v1/conversations/" + conv + "/messages")
+                .then().statusCode(403);
+        as(bob).get("/api/v1/end-users/erin/memories").then().statusCode(404);
+        as(bob).get("/api/v1/end-users/bob/memories").then().statusCode(200);
+    }
+
+    @Test
+    @Order(15)
+    void aRoleTakenAwayIsGoneOnTheNextRequest() {
+        String alice = token("alice");
+        String carolId = as(alice).queryParam("search", "carol").get("/api/v1/admin/users").then().statusCode(200).extract().path("find { it.username == 'carol' }.id");
+        String carol = token("carol");
+        as(carol).get("/api/v1/sources").then().statusCode(200);
+        as(alice).delete("/api/v1/admin/users/" + carolId + "/roles/curator").then().statusCode(204);
+        try {
+            as(carol).get("/api/v1/sources").then().statusCode(403);
+        } finally {
+            as(alice).put("/api/v1/admin/users/" + carolId + "/roles/curator").then().statusCode(204);
+        }
+        as(carol).get("/api/v1/sources").then().statusCode(200);
+    }
+
+    static void sleep() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     // --- helpers
 
     /** The documents {@code user} finds when searching for every marker. */

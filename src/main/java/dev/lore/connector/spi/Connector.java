@@ -27,6 +27,16 @@ public interface Connector<C extends Record> {
     void validate(C config) throws ConnectorException;
 
     /**
+     * Checks a configuration for a tenant's source (e.g. that a folder lies inside what the tenant may index). The
+     * default checks the configuration alone.
+     *
+     * @throws ConnectorException with a message for the user when it is not acceptable
+     */
+    default void validate(ConnectorContext<C> context) throws ConnectorException {
+        validate(context.config());
+    }
+
+    /**
      * Fetches the next bounded page of documents after {@code checkpoint}.
      *
      * @param context the source's configuration and identity

@@ -33,9 +33,15 @@ import java.util.Set;
  * {@code /etc/passwd} is ignored); hidden files and folders are skipped; a subfolder that cannot be read is skipped,
  * not fatal; system folders ({@code /proc}, {@code /sys}, {@code /dev}) cannot be sources.
  *
- * <p>Access: each document gets the access list of the nearest {@value #ACL_FILE} in its folder or above (up to the
- * source folder), else the source's {@code acl}, else none (see {@link FilesystemConfig}). A rule file that cannot be
- * read or parsed fails the documents under it (they are not indexed with a guessed list).
+ * <p>Where: a source's folder must lie (after resolving links) inside one of the folders the tenant may index:
+ * {@code lore.filesystem.tenant-roots.<tenant>} if set, else {@code lore.filesystem.allowed-roots} (comma-separated
+ * absolute paths; relative ones are resolved against the working directory).
+ *
+ * <p>Access: each document gets the access list of the nearest {@value #ACL_FILE} in its folder or above, up to the
+ * allowed root (so a source rooted below a restricting rule file still obeys it), else the source's {@code acl}, else
+ * none (see {@link FilesystemConfig}). A symbolic link takes the rule of its target's folder. A rule file that cannot
+ * be read or parsed (or is not a file, or is {@code null}) fails the documents under it and restricts any indexed copy
+ * to admins.
  */
 @ApplicationScoped
 public class FilesystemConnector implements Connector<FilesystemConfig> {
@@ -79,9 +85,49 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         }
     }
 
+    /** Checks the folder alone, then that it lies inside a root the tenant may index. */
+    @Override
+    public void validate(ConnectorContext<FilesystemConfig> context) throws ConnectorException {
+        validate(context.config());
+        boundary(context);
+    }
+
+    /** The allowed root the source's real folder lies in (the deepest one). */
+    private static Path boundary(ConnectorContext<FilesystemConfig> context) throws ConnectorException {
+        Path real;
+        try {
+            real = root(context.config()).toRealPath();
+        } catch (IOException e) {
+            throw new ConnectorException("cannot read folder '" + context.config().path() + "': " + e.getMessage(), e);
+        }
+        for (String system : SYSTEM_ROOTS) {
+            if (real.startsWith(system) || real.toString().equals("/")) {
+                throw new ConnectorException("config.path '" + context.config().path() + "' leads to a system folder; choose a folder of documents");
+            }
+        }
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String roots = config.getOptionalValue("lore.filesystem.tenant-roots." + context.tenantId(), String.class)
+                .or(() -> config.getOptionalValue("lore.filesystem.allowed-roots", String.class)).orElse("");
+        Path best = null;
+        for (String r : roots.split(",")) {
+            if (r.isBlank()) continue;
+            try {
+                Path allowed = Path.of(r.strip()).toAbsolutePath().normalize().toRealPath();
+                if (real.startsWith(allowed) && (best == null || allowed.getNameCount() > best.getNameCount())) best = allowed;
+            } catch (IOException e) {
+                // a configured root that does not exist allows nothing
+            }
+        }
+        if (best == null) {
+            throw new ConnectorException("config.path '" + context.config().path() + "' is outside the folders this tenant may index ("
+                    + (roots.isBlank() ? "none configured: set lore.filesystem.allowed-roots" : roots) + ")");
+        }
+        return best;
+    }
+
     @Override
     public List<String> listDocumentKeys(ConnectorContext<FilesystemConfig> context) throws ConnectorException {
-        validate(context.config());
+        validate(context);
         Path root = root(context.config());
         Path realRoot;
         try {
@@ -127,14 +173,23 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         List<DocumentFailure> failures = new ArrayList<>();
         String last = after;
         Map<Path, Rule> rules = new HashMap<>();
+        Path boundary = boundary(context);
         for (String key : keys) {
             if (after != null && key.compareTo(after) <= 0) continue;
             if (documents.size() + failures.size() >= pageSize) break;
             last = key;
             Path file = root.resolve(key);
-            Rule rule = rule(root, file.getParent(), rules);
+            Rule rule;
+            try {
+                // the rule of the folder the content really lives in: a link cannot lend a restricted file a public rule
+                Path real = file.toRealPath();
+                rule = rule(boundary, real.getParent(), rules);
+            } catch (IOException e) {
+                failures.add(new DocumentFailure(key, "cannot read file: " + e.getMessage()));
+                continue;
+            }
             if (rule.error() != null) {
-                failures.add(new DocumentFailure(key, rule.error()));
+                failures.add(new DocumentFailure(key, rule.error(), true));
                 continue;
             }
             try {
@@ -150,22 +205,29 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         return new ConnectorPage(documents, failures, new Checkpoint(last, hasMore));
     }
 
-    /** The access rule in effect for {@code dir}: its own rule file, else its parent's, up to the root. */
-    private static Rule rule(Path root, Path dir, Map<Path, Rule> cache) {
+    /**
+     * The access rule in effect for the real folder {@code dir}: its own rule file, else its parent's, up to the
+     * allowed root {@code boundary}. A rule file may be a link to a regular file (e.g. a mounted ConfigMap).
+     */
+    private static Rule rule(Path boundary, Path dir, Map<Path, Rule> cache) {
         Rule cached = cache.get(dir);
         if (cached != null) return cached;
         Rule rule;
         Path file = dir.resolve(ACL_FILE);
-        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            String where = boundary.relativize(file).toString();
             try {
-                rule = new Rule(JSON.readValue(file.toFile(), AccessList.class), null);
+                if (!Files.isRegularFile(file)) throw new IOException("it is not a regular file");
+                AccessList acl = JSON.readValue(file.toFile(), AccessList.class);
+                if (acl == null) throw new IOException("it holds no access list");
+                rule = new Rule(acl, null);
             } catch (IOException | IllegalArgumentException e) {
-                rule = new Rule(null, "invalid access rule file " + root.relativize(file) + ": " + e.getMessage());
+                rule = new Rule(null, "invalid access rule file " + where + " (its documents are restricted to admins): " + e.getMessage());
             }
-        } else if (dir.equals(root) || !dir.startsWith(root)) {
+        } else if (dir.equals(boundary) || !dir.startsWith(boundary) || dir.getParent() == null) {
             rule = new Rule(null, null);
         } else {
-            rule = rule(root, dir.getParent(), cache);
+            rule = rule(boundary, dir.getParent(), cache);
         }
         cache.put(dir, rule);
         return rule;
