@@ -75,6 +75,7 @@ public class AgentLoop {
     private final ConversationLocks locks = new ConversationLocks();
     private final Map<String, ToolSchemaValidator> validators = new ConcurrentHashMap<>();
     private final ExecutorService toolExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private static final ConversationMemory.InTransaction NOTHING_MORE = c -> {};
 
     /**
      * One tool call as the turn reports it.
@@ -134,10 +135,11 @@ public class AgentLoop {
 
     private TurnResult run(Conversation conversation, Agent agent, String userText, TurnListener listener) {
         UUID turnId = UUID.randomUUID();
-        if (pending.take(conversation.id) != null) {
-            LOG.debugf("conversation %s: a new message drops the pending action", conversation.id);
-        }
-        memory.append(conversation.id, List.of(message(turnId, "user", userText, null, null, null)));
+        memory.append(conversation.id, List.of(message(turnId, "user", userText, null, null, null)), true, c -> {
+            if (pending.clear(c, conversation.id)) {
+                LOG.debugf("conversation %s: a new message drops the pending action", conversation.id);
+            }
+        });
         return loop(conversation, agent, turnId, 0, new ArrayList<>(), listener);
     }
 
@@ -153,12 +155,13 @@ public class AgentLoop {
             if (p == null) throw new IllegalStateException("conversation " + conversation.id + " has no pending action");
             AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conversation.id, conversation.endUserId, agent);
             List<ToolExecutionRequest> calls = p.calls();
+            List<AuditLog.Event> events = new ArrayList<>();
+            List<Prepared> prepared = confirmed ? prepare(agent, allowedTools(agent), calls) : List.of();
             List<ToolCallReport> results = confirmed
-                    ? execute(conversation.id, p.turnId(), context, agent, prepare(agent, allowedTools(agent), calls),
-                            p.modelCalls(), TurnListener.NONE)
+                    ? execute(conversation.id, p.turnId(), context, agent, prepared, p.modelCalls(), TurnListener.NONE, events)
                     : calls.stream().map(c -> new ToolCallReport(c.id(), c.name(), c.arguments(), false,
                             "error: the user rejected this action; do not retry it unless they ask again")).toList();
-            storeStep(conversation.id, p.turnId(), p.assistantText(), calls, results);
+            storeStep(conversation.id, p.turnId(), p.assistantText(), calls, results, events, true);
             return loop(conversation, agent, p.turnId(), p.modelCalls(), new ArrayList<>(results), TurnListener.NONE);
         });
     }
@@ -171,6 +174,8 @@ public class AgentLoop {
         List<AgentTool> agentTools = allowedTools(agent);
         List<ToolSpecification> specs = listener.streaming() ? List.of() : toolSpecifications(agentTools);
         AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conv, conversation.endUserId, agent);
+        // read once per turn; each step's window is chosen from it plus what the turn stored since
+        List<ConversationMemory.Message> history = new ArrayList<>(memory.all(conv));
         int modelCalls = modelCallsSoFar;
         while (true) {
             if (modelCalls >= agent.maxModelCalls) {
@@ -178,15 +183,16 @@ public class AgentLoop {
                         + " model calls. Please rephrase or split your question.", "max_model_calls", modelCalls, reports);
             }
             if (System.nanoTime() > deadline) {
-                return turnTimeout(conv, turnId, agent, modelCalls, reports);
+                return turnTimeout(conv, turnId, agent, modelCalls, reports, List.of());
             }
             Optional<String> modelName = models.modelName();
             if (modelName.isEmpty()) {
                 return finish(conv, turnId, "The language model is not reachable right now, so I cannot answer. Your message "
                         + "is saved; please try again in a moment.", "model_unavailable", modelCalls, reports);
             }
-            ConversationMemory.Window window = memory.window(conv, turnId, agent.memoryTokens);
+            ConversationMemory.Window window = ConversationMemory.window(history, turnId, agent.memoryTokens);
             List<ChatMessage> messages = toChatMessages(agent, window);
+            List<AuditLog.Event> events = new ArrayList<>();
             int step = modelCalls + 1;
             long t0 = System.nanoTime();
             ModelReply reply;
@@ -195,18 +201,18 @@ public class AgentLoop {
                         ? streamed(agent, modelName.get(), messages, agentTools, deadline, text -> listener.token(step, text))
                         : blocking(agent, messages, specs, agentTools);
             } catch (RuntimeException e) {
-                audit.record(conv, new AuditLog.Event(turnId, "model_call", modelName.get(), null, null,
+                events.add(new AuditLog.Event(turnId, "model_call", modelName.get(), null, null,
                         millisSince(t0), null, null, AnswerService.shortReason(e), Instant.now()));
-                if (System.nanoTime() > deadline) return turnTimeout(conv, turnId, agent, modelCalls, reports);
+                if (System.nanoTime() > deadline) return turnTimeout(conv, turnId, agent, modelCalls, reports, events);
                 models.reset();
                 return finish(conv, turnId, "The language model stopped answering (" + AnswerService.shortReason(e)
                         + "), so I cannot finish this request. Your message is saved; please try again.", "model_unavailable",
-                        modelCalls, reports);
+                        modelCalls, reports, events, NOTHING_MORE);
             }
             long modelNanos = System.nanoTime() - t0;
             modelCalls++;
             listener.modelCall(step, modelNanos);
-            audit.record(conv, new AuditLog.Event(turnId, "model_call", reply.model(), null,
+            events.add(new AuditLog.Event(turnId, "model_call", reply.model(), null,
                     reply.text() == null ? 0 : reply.text().length(), TimeUnit.NANOSECONDS.toMillis(modelNanos),
                     reply.tokensIn(), reply.tokensOut(), null, Instant.now()));
 
@@ -214,24 +220,27 @@ public class AgentLoop {
             String assistantText = reply.text();
             if (calls.isEmpty()) {
                 String text = assistantText == null || assistantText.isBlank() ? "(no answer)" : assistantText;
-                return finish(conv, turnId, text, "answered", modelCalls, reports);
+                return finish(conv, turnId, text, "answered", modelCalls, reports, events, NOTHING_MORE);
             }
             if (reports.size() + calls.size() > agent.maxToolCalls) {
                 return finish(conv, turnId, "I could not finish this request within my limit of " + agent.maxToolCalls
-                        + " tool calls. Please narrow your question.", "max_tool_calls", modelCalls, reports);
+                        + " tool calls. Please narrow your question.", "max_tool_calls", modelCalls, reports, events, NOTHING_MORE);
             }
             List<Prepared> prepared = prepare(agent, agentTools, calls);
             List<ToolExecutionRequest> repaired = prepared.stream().map(Prepared::call).toList();
             List<String> needConfirmation = prepared.stream().filter(p -> p.tool() != null && p.tool().requiresConfirmation())
                     .map(p -> p.call().name() + " " + p.call().arguments()).toList();
             if (!needConfirmation.isEmpty()) {
-                pending.put(conv, new PendingActions.Pending(turnId, assistantText, repaired, modelCalls));
+                PendingActions.Pending held = new PendingActions.Pending(turnId, assistantText, repaired, modelCalls);
                 return finish(conv, turnId, "I need your confirmation before I do this: " + String.join("; ", needConfirmation)
-                        + ". Confirm or reject it.", "confirmation_required", modelCalls, reports);
+                        + ". Confirm or reject it.", "confirmation_required", modelCalls, reports, events, c -> pending.put(c, conv, held));
             }
-            List<ToolCallReport> results = execute(conv, turnId, context, agent, prepared, step, listener);
+            List<ToolCallReport> results = execute(conv, turnId, context, agent, prepared, step, listener, events);
             reports.addAll(results);
-            storeStep(conv, turnId, assistantText, repaired, results);
+            // a step of read-only tools commits without waiting for the disk: the turn's reply commits durably (and so
+            // makes it durable); a step that changed something outside Lore is recorded durably at once
+            boolean durable = prepared.stream().anyMatch(p -> p.tool() != null && !p.tool().readOnly());
+            history.addAll(storeStep(conv, turnId, assistantText, repaired, results, events, durable));
         }
     }
 
@@ -283,13 +292,18 @@ public class AgentLoop {
         return found;
     }
 
-    private TurnResult turnTimeout(UUID conv, UUID turnId, Agent agent, int modelCalls, List<ToolCallReport> reports) {
+    private TurnResult turnTimeout(UUID conv, UUID turnId, Agent agent, int modelCalls, List<ToolCallReport> reports,
+                                   List<AuditLog.Event> events) {
         return finish(conv, turnId, "I ran out of time for this request (limit " + agent.turnTimeoutMs / 1000
-                + " s). Please try again.", "turn_timeout", modelCalls, reports);
+                + " s). Please try again.", "turn_timeout", modelCalls, reports, events, NOTHING_MORE);
     }
 
-    /** Stores an assistant message with its tool calls together with all their results (never one without the other). */
-    private void storeStep(UUID conv, UUID turnId, String assistantText, List<ToolExecutionRequest> calls, List<ToolCallReport> results) {
+    /**
+     * Stores an assistant message with its tool calls together with all their results (never one without the other)
+     * and the step's audit events, in one transaction; returns the stored messages.
+     */
+    private List<ConversationMemory.Message> storeStep(UUID conv, UUID turnId, String assistantText, List<ToolExecutionRequest> calls,
+                                                       List<ToolCallReport> results, List<AuditLog.Event> events, boolean durable) {
         List<ConversationMemory.Message> step = new ArrayList<>();
         ArrayNode callJson = json.createArrayNode();
         for (ToolExecutionRequest c : calls) {
@@ -297,7 +311,8 @@ public class AgentLoop {
         }
         step.add(message(turnId, "assistant", assistantText, callJson, null, null));
         for (ToolCallReport r : results) step.add(message(turnId, "tool", r.result(), null, r.id(), r.name()));
-        memory.append(conv, step);
+        memory.append(conv, step, durable, c -> audit.insert(c, conv, events));
+        return step;
     }
 
     /**
@@ -335,20 +350,26 @@ public class AgentLoop {
         return out;
     }
 
+    /** A tool call that ran (or failed), with its audit event. */
+    private record Ran(ToolCallReport report, AuditLog.Event event) {}
+
+    /** Runs the calls of one step in parallel; their audit events are added to {@code events}, in call order. */
     private List<ToolCallReport> execute(UUID conv, UUID turnId, AgentTool.ToolContext context, Agent agent,
-                                         List<Prepared> calls, int step, TurnListener listener) {
+                                         List<Prepared> calls, int step, TurnListener listener, List<AuditLog.Event> events) {
         for (Prepared p : calls) listener.toolCall(step, p.call().id(), p.call().name(), p.arguments());
-        List<Future<ToolCallReport>> futures = new ArrayList<>();
-        for (Prepared p : calls) futures.add(toolExecutor.submit(() -> executeOne(conv, turnId, context, p)));
+        List<Future<Ran>> futures = new ArrayList<>();
+        for (Prepared p : calls) futures.add(toolExecutor.submit(() -> executeOne(turnId, context, p)));
         List<ToolCallReport> out = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             ToolExecutionRequest call = calls.get(i).call();
             try {
-                out.add(futures.get(i).get(agent.toolTimeoutMs, TimeUnit.MILLISECONDS));
+                Ran ran = futures.get(i).get(agent.toolTimeoutMs, TimeUnit.MILLISECONDS);
+                out.add(ran.report());
+                events.add(ran.event());
             } catch (TimeoutException e) {
                 futures.get(i).cancel(true);
                 String msg = "error: tool " + call.name() + " did not finish within " + agent.toolTimeoutMs + " ms";
-                audit.record(conv, new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), 0, agent.toolTimeoutMs,
+                events.add(new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), 0, agent.toolTimeoutMs,
                         null, null, msg, Instant.now()));
                 out.add(new ToolCallReport(call.id(), call.name(), call.arguments(), false, msg));
             } catch (Exception e) {
@@ -361,7 +382,7 @@ public class AgentLoop {
         return out;
     }
 
-    private ToolCallReport executeOne(UUID conv, UUID turnId, AgentTool.ToolContext context, Prepared p) {
+    private Ran executeOne(UUID turnId, AgentTool.ToolContext context, Prepared p) {
         long t0 = System.nanoTime();
         ToolExecutionRequest call = p.call();
         String result = p.errorResult();
@@ -380,9 +401,10 @@ public class AgentLoop {
                 result = "error: the tool failed (" + e.getClass().getSimpleName() + ")";
             }
         }
-        audit.record(conv, new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), result.length(), millisSince(t0),
-                null, null, error, Instant.now()));
-        return new ToolCallReport(call.id(), call.name(), call.arguments(), ok, result.length() > 20_000 ? result.substring(0, 20_000) : result);
+        AuditLog.Event event = new AuditLog.Event(turnId, "tool_call", call.name(), call.arguments(), result.length(), millisSince(t0),
+                null, null, error, Instant.now());
+        return new Ran(new ToolCallReport(call.id(), call.name(), call.arguments(), ok,
+                result.length() > 20_000 ? result.substring(0, 20_000) : result), event);
     }
 
     /** The validator for the agent's current tools; compiled schemas are reused while the definitions stay the same. */
@@ -459,7 +481,16 @@ public class AgentLoop {
     }
 
     private TurnResult finish(UUID conv, UUID turnId, String text, String stopReason, int modelCalls, List<ToolCallReport> reports) {
-        memory.append(conv, List.of(message(turnId, "assistant", text, null, null, null)));
+        return finish(conv, turnId, text, stopReason, modelCalls, reports, List.of(), NOTHING_MORE);
+    }
+
+    /** Stores the turn's reply with the last step's audit events and {@code more}, in one durable transaction. */
+    private TurnResult finish(UUID conv, UUID turnId, String text, String stopReason, int modelCalls, List<ToolCallReport> reports,
+                              List<AuditLog.Event> events, ConversationMemory.InTransaction more) {
+        memory.append(conv, List.of(message(turnId, "assistant", text, null, null, null)), true, c -> {
+            audit.insert(c, conv, events);
+            more.run(c);
+        });
         return new TurnResult(turnId, text, stopReason, modelCalls, reports);
     }
 

@@ -11,13 +11,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.jboss.logging.Logger;
 
-/** The audit trail of every model call and tool call (table {@code audit_event}). Never fails a turn. */
+/**
+ * The audit trail of every model call and tool call (table {@code audit_event}). The agent loop writes a step's events
+ * in the transaction that stores the step ({@link #insert}), so memory and audit trail never disagree.
+ */
 @ApplicationScoped
 public class AuditLog {
-
-    private static final Logger LOG = Logger.getLogger(AuditLog.class);
 
     @Inject AgroalDataSource dataSource;
 
@@ -36,26 +36,30 @@ public class AuditLog {
     public record Event(UUID turnId, String kind, String name, String arguments, Integer resultSize, long durationMs,
                         Integer tokensIn, Integer tokensOut, String error, Instant at) {}
 
-    /** Records an event of a conversation's turn. */
-    public void record(UUID conversationId, Event e) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     INSERT INTO audit_event (conversation_id, turn_id, kind, name, arguments, result_size, duration_ms,
-                                              tokens_in, tokens_out, error)
-                     VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)""")) {
-            ps.setObject(1, conversationId);
-            ps.setObject(2, e.turnId());
-            ps.setString(3, e.kind());
-            ps.setString(4, e.name());
-            ps.setString(5, e.arguments() == null ? null : jsonOrString(e.arguments()));
-            ps.setObject(6, e.resultSize());
-            ps.setInt(7, (int) Math.min(Integer.MAX_VALUE, e.durationMs()));
-            ps.setObject(8, e.tokensIn());
-            ps.setObject(9, e.tokensOut());
-            ps.setString(10, e.error());
-            ps.executeUpdate();
-        } catch (SQLException ex) {
-            LOG.warnf("audit event not recorded: %s", ex.getMessage());
+    /**
+     * Inserts events on the caller's connection, in its transaction: the agent loop writes a step's events with the
+     * step's messages, so they commit together.
+     */
+    public void insert(Connection c, UUID conversationId, List<Event> events) throws SQLException {
+        if (events.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO audit_event (conversation_id, turn_id, kind, name, arguments, result_size, duration_ms,
+                                         tokens_in, tokens_out, error)
+                VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)""")) {
+            for (Event e : events) {
+                ps.setObject(1, conversationId);
+                ps.setObject(2, e.turnId());
+                ps.setString(3, e.kind());
+                ps.setString(4, e.name());
+                ps.setString(5, e.arguments() == null ? null : jsonOrString(e.arguments()));
+                ps.setObject(6, e.resultSize());
+                ps.setInt(7, (int) Math.min(Integer.MAX_VALUE, e.durationMs()));
+                ps.setObject(8, e.tokensIn());
+                ps.setObject(9, e.tokensOut());
+                ps.setString(10, e.error());
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 

@@ -61,6 +61,12 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     /** The content of the answer served when nothing is scripted, unless {@link #setDefault} changed it. */
     public static final String DEFAULT_ANSWER = "This is the scripted model's default answer [1].";
 
+    static {
+        // send each streamed event at once, as real model servers do: the JDK server leaves Nagle's algorithm on unless
+        // told (read once per JVM, when its first server starts)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final AtomicLong IDS = new AtomicLong();
