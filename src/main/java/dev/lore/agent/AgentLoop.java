@@ -280,10 +280,10 @@ public class AgentLoop {
     }
 
     /** The calls (and unreadable calls, which then fail validation and go back to the model) as requests. */
-    private static List<ToolExecutionRequest> requests(RepairedToolCalls read) {
+    private List<ToolExecutionRequest> requests(RepairedToolCalls read) {
         List<ToolExecutionRequest> found = new ArrayList<>();
         for (ToolCall c : read.calls()) {
-            found.add(ToolExecutionRequest.builder().id(c.id()).name(c.name()).arguments(c.arguments().toString()).build());
+            found.add(ToolExecutionRequest.builder().id(c.id()).name(c.name()).arguments(text(c.arguments())).build());
         }
         for (ToolCallError e : read.errors()) {
             found.add(ToolExecutionRequest.builder().id(e.id()).name(e.name() == null ? "unknown" : e.name())
@@ -344,7 +344,7 @@ public class AgentLoop {
             String toolName = name;
             AgentTool tool = agentTools.stream().filter(t -> t.name().equals(toolName)).findFirst().orElseThrow();
             ToolExecutionRequest clean = ToolExecutionRequest.builder().id(call.id()).name(name)
-                    .arguments(checked.call().arguments().toString()).build();
+                    .arguments(text(checked.call().arguments())).build();
             out.add(new Prepared(clean, checked.call().arguments(), tool, null, null));
         }
         return out;
@@ -494,9 +494,21 @@ public class AgentLoop {
         return new TurnResult(turnId, text, stopReason, modelCalls, reports);
     }
 
-    private static ConversationMemory.Message message(UUID turnId, String role, String content, JsonNode calls, String callId, String toolName) {
-        int tokens = ConversationMemory.estimateTokens(content) + (calls == null ? 0 : ConversationMemory.estimateTokens(calls.toString()));
+    private ConversationMemory.Message message(UUID turnId, String role, String content, JsonNode calls, String callId, String toolName) {
+        int tokens = ConversationMemory.estimateTokens(content) + (calls == null ? 0 : ConversationMemory.estimateTokens(text(calls)));
         return new ConversationMemory.Message(0, turnId, role, content, calls, callId, toolName, tokens, null);
+    }
+
+    /**
+     * JSON text written with the application's mapper, whose buffers are pooled: {@code JsonNode.toString()} would keep
+     * a set of buffers on the turn's virtual thread for as long as the turn streams.
+     */
+    private String text(JsonNode node) {
+        try {
+            return json.writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static long millisSince(long t0) {

@@ -1,5 +1,6 @@
 package dev.lore.agent;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,6 +21,7 @@ import java.util.UUID;
 public class AuditLog {
 
     @Inject AgroalDataSource dataSource;
+    @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
     /**
      * One recorded call.
@@ -84,15 +86,24 @@ public class AuditLog {
         return out;
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    /** Stores arbitrary text in a jsonb column: valid JSON as is, anything else as a JSON string. */
-    private static String jsonOrString(String s) {
+    /**
+     * Stores arbitrary text in a jsonb column: valid JSON as is, anything else (trailing text, blank) as a JSON string;
+     * NUL characters, which jsonb refuses, are dropped. Never fails, so a step is never lost over its audit record.
+     */
+    private String jsonOrString(String s) throws SQLException {
+        String text = s.replace("\0", "").replace("\\u0000", "");
         try {
-            JSON.readTree(s);
-            return s;
-        } catch (Exception e) {
-            return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
+            if (!text.isBlank()) {
+                json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
+                return text;
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+            // stored as a string below
+        }
+        try {
+            return json.writeValueAsString(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new SQLException("cannot write the arguments as JSON", e);
         }
     }
 }

@@ -167,8 +167,8 @@ public class ConversationMemory {
                         ps.setInt(2, ++seq);
                         ps.setObject(3, m.turnId());
                         ps.setString(4, m.role());
-                        ps.setString(5, m.content());
-                        ps.setString(6, m.toolCalls() == null ? null : m.toolCalls().toString());
+                        ps.setString(5, m.content() == null ? null : m.content().replace("\0", "")); // text columns refuse NUL
+                        ps.setString(6, m.toolCalls() == null ? null : json.writeValueAsString(m.toolCalls()));
                         ps.setString(7, m.toolCallId());
                         ps.setString(8, m.toolName());
                         ps.setInt(9, m.tokens());
@@ -183,11 +183,11 @@ public class ConversationMemory {
                 }
                 more.run(c);
                 c.commit();
-            } catch (SQLException e) {
+            } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException e) {
+        } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot store messages of conversation " + conversationId + ": " + e.getMessage(), e);
         }
     }

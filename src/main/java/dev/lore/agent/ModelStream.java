@@ -17,8 +17,11 @@ import dev.lore.agent.tool.StreamedToolCallAccumulator;
 import dev.lore.agent.tool.ToolCallRepair;
 import dev.lore.chat.ModelConfig;
 import dev.lore.chat.ModelServer;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.EOFException;
 import java.io.IOException;
@@ -88,6 +91,15 @@ public class ModelStream {
         watchdog.scheduleWithFixedDelay(this::watch, WATCH_EVERY_MILLIS, WATCH_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Each open HTTP connection of the JDK client keeps one read buffer ({@code jdk.httpclient.bufsize}, 16 KiB by
+     * default); server-sent events come in pieces of a few hundred bytes, so Lore asks for 4 KiB unless the JVM was
+     * started with a size. Runs before any client is built.
+     */
+    static void smallerReadBuffers(@Observes @Priority(1) StartupEvent event) {
+        if (System.getProperty("jdk.httpclient.bufsize") == null) System.setProperty("jdk.httpclient.bufsize", "4096");
+    }
+
     @PreDestroy
     void close() {
         watchdog.shutdownNow();
@@ -114,7 +126,7 @@ public class ModelStream {
                 .timeout(config.timeout())
                 .header("Content-Type", "application/json").header("Accept", "text/event-stream")
                 .header("Authorization", "Bearer " + config.apiKey())
-                .POST(HttpRequest.BodyPublishers.ofString(body(model, temperature, messages, tools).toString())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body(model, temperature, messages, tools)))).build();
         HttpResponse<InputStream> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -187,6 +199,15 @@ public class ModelStream {
         RepairedToolCalls output = calls.finish(repair, toolNames);
         if (!output.hasToolCalls()) emit(onText, guard.finish());
         return new Completion(output, model, tokensIn, tokensOut);
+    }
+
+    /** Written with the application's mapper (pooled buffers); {@code JsonNode.toString()} would keep a set per thread. */
+    private byte[] bytes(JsonNode body) {
+        try {
+            return json.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void emit(Consumer<String> onText, String text) {

@@ -39,7 +39,11 @@ public class PendingActions {
                 .put("modelCalls", p.modelCalls());
         ArrayNode calls = node.putArray("calls");
         for (ToolExecutionRequest t : p.calls()) calls.addObject().put("id", t.id()).put("name", t.name()).put("arguments", t.arguments());
-        write(c, conversationId, node.toString());
+        try {
+            write(c, conversationId, json.writeValueAsString(node));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Drops the pending action, on the caller's connection and transaction; true when there was one. */
