@@ -156,7 +156,7 @@ public class AgentLoop {
             AgentTool.ToolContext context = new AgentTool.ToolContext(conversation.tenantId, conversation.id, conversation.endUserId, agent);
             List<ToolExecutionRequest> calls = p.calls();
             List<AuditLog.Event> events = new ArrayList<>();
-            List<Prepared> prepared = confirmed ? prepare(agent, allowedTools(agent), calls) : List.of();
+            List<Prepared> prepared = confirmed ? prepare(allowedTools(agent), calls) : List.of();
             List<ToolCallReport> results = confirmed
                     ? execute(conversation.id, p.turnId(), context, agent, prepared, p.modelCalls(), TurnListener.NONE, events)
                     : calls.stream().map(c -> new ToolCallReport(c.id(), c.name(), c.arguments(), false,
@@ -226,7 +226,7 @@ public class AgentLoop {
                 return finish(conv, turnId, "I could not finish this request within my limit of " + agent.maxToolCalls
                         + " tool calls. Please narrow your question.", "max_tool_calls", modelCalls, reports, events, NOTHING_MORE);
             }
-            List<Prepared> prepared = prepare(agent, agentTools, calls);
+            List<Prepared> prepared = prepare(agentTools, calls);
             List<ToolExecutionRequest> repaired = prepared.stream().map(Prepared::call).toList();
             List<String> needConfirmation = prepared.stream().filter(p -> p.tool() != null && p.tool().requiresConfirmation())
                     .map(p -> p.call().name() + " " + p.call().arguments()).toList();
@@ -319,7 +319,7 @@ public class AgentLoop {
      * Repairs and validates the calls of one step: unreadable arguments, unknown tools and arguments that break the
      * schema get their error result; the others get their repaired (and possibly coerced) arguments.
      */
-    private List<Prepared> prepare(Agent agent, List<AgentTool> agentTools, List<ToolExecutionRequest> calls) {
+    private List<Prepared> prepare(List<AgentTool> agentTools, List<ToolExecutionRequest> calls) {
         ToolSchemaValidator validator = validator(agentTools);
         List<Prepared> out = new ArrayList<>();
         for (ToolExecutionRequest call : calls) {

@@ -109,7 +109,8 @@ class AgentStepBenchmark {
         model.reset();
         Agent agent = agents.find(agent());
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("machine", BenchOutput.machine());
+        Map<String, Object> machine = BenchOutput.machine();
+        report.put("machine", machine);
         report.put("settings", Map.of("warmupTurns", warmup, "measuredTurns", turns, "turnsPerConversation", TURNS_PER_CONVERSATION,
                 "tool", "calculate (retail demo, pure arithmetic)", "model", "ScriptedOpenAiServer, answers at once, same JVM"));
         Map<String, Object> series = new LinkedHashMap<>();
@@ -119,6 +120,7 @@ class AgentStepBenchmark {
             Series longOne = run(agent, streaming, LONG_CONVERSATION_TURNS, LONG_CONVERSATION_TURNS);
             series.put((streaming ? "streaming" : "json") + "LastTurnsOfLongConversation", tail(longOne, 20).toMap());
         }
+        machine.put("loadAverageAtEnd", BenchOutput.loadAverage());
         report.put("series", series);
         BenchOutput.write("agent-steps", report, markdown(report));
         model.reset();

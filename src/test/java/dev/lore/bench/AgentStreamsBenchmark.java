@@ -112,7 +112,8 @@ class AgentStreamsBenchmark {
                 .map(String::strip).map(Integer::parseInt).toList();
         requireFreshJar();
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("machine", BenchOutput.machine());
+        Map<String, Object> machine = BenchOutput.machine();
+        report.put("machine", machine);
         try (ScriptedOpenAiServer model = new ScriptedOpenAiServer().start()) {
             Process lore = startLore(model.baseUrl());
             try {
@@ -135,6 +136,7 @@ class AgentStreamsBenchmark {
                 if (!lore.waitFor(30, TimeUnit.SECONDS)) lore.destroyForcibly();
             }
         }
+        machine.put("loadAverageAtEnd", BenchOutput.loadAverage());
         BenchOutput.write("agent-streams", report, markdown(report));
         for (OpenStream s : streams) assertTrue(s.error == null, "a stream failed: " + s.error);
     }

@@ -37,7 +37,14 @@ final class BenchOutput {
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("jvmArgs", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-X") || a.startsWith("--enable")).toList()));
+        m.put("loadAverageAtStart", loadAverage());
         return m;
+    }
+
+    /** The 1, 5 and 15 minute load averages: the machine is shared, so a reader can judge the noise. */
+    static String loadAverage() throws IOException {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
     }
 
     /** p50, p95, p99, mean and max of values in milliseconds. */
@@ -69,7 +76,8 @@ final class BenchOutput {
     /** The machine line of a report. */
     static String machineLine(Map<String, Object> m) {
         return "Machine: " + m.get("cpu") + ", " + m.get("cores") + " cores, " + f(m.get("memoryGb"), 1) + " GB RAM; " + m.get("os")
-                + "; " + m.get("java") + "; " + m.get("date") + ".";
+                + "; " + m.get("java") + "; " + m.get("date") + "; load average (1, 5, 15 min) " + m.get("loadAverageAtStart")
+                + " at the start, " + m.get("loadAverageAtEnd") + " at the end.";
     }
 
     /** Writes {@code target/bench/<name>.json} and {@code <name>.md} and prints the Markdown. */
