@@ -13,7 +13,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class AgentService {
 
+    /** The default agent's instructions; they suit both its conversations (with the tool) and /api/v1/chat (numbered sources). */
     static final String DEFAULT_PROMPT = """
+            You are Lore, the company's knowledge assistant. Answer questions from the company's documents only: the \
+            passages you are given, or those the search_knowledge tool finds when you have it; look things up before \
+            answering. Cite the passages you use. If the documents do not answer the question, say so plainly. Be \
+            concise; use Markdown for lists and code.""";
+    /** The first default prompt, which named the tool only; replaced at start-up when nobody edited it. */
+    private static final String FIRST_DEFAULT_PROMPT = """
             You are Lore, the company's knowledge assistant. Use the search_knowledge tool to find passages in the \
             company's documents before answering questions about them, and answer only from what it returns. Cite \
             the passages you use with their titles. If the documents do not answer the question, say so plainly.""";
@@ -22,6 +29,11 @@ public class AgentService {
     String defaultTenant;
 
     void onStart(@Observes StartupEvent event) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            // an unedited prompt of the first release is replaced by the current default
+            Agent.<Agent>find("name = ?1 and systemPrompt = ?2", Agent.DEFAULT_NAME, FIRST_DEFAULT_PROMPT).list()
+                    .forEach(a -> a.systemPrompt = DEFAULT_PROMPT);
+        });
         ensureDefault(defaultTenant);
     }
 

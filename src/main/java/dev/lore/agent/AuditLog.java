@@ -1,5 +1,6 @@
 package dev.lore.agent;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -11,15 +12,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.jboss.logging.Logger;
 
-/** The audit trail of every model call and tool call (table {@code audit_event}). Never fails a turn. */
+/**
+ * The audit trail of every model call and tool call (table {@code audit_event}). The agent loop writes a step's events
+ * in the transaction that stores the step ({@link #insert}), so memory and audit trail never disagree.
+ */
 @ApplicationScoped
 public class AuditLog {
 
-    private static final Logger LOG = Logger.getLogger(AuditLog.class);
-
     @Inject AgroalDataSource dataSource;
+    @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
     /**
      * One recorded call.
@@ -36,26 +38,30 @@ public class AuditLog {
     public record Event(UUID turnId, String kind, String name, String arguments, Integer resultSize, long durationMs,
                         Integer tokensIn, Integer tokensOut, String error, Instant at) {}
 
-    /** Records an event of a conversation's turn. */
-    public void record(UUID conversationId, Event e) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     INSERT INTO audit_event (conversation_id, turn_id, kind, name, arguments, result_size, duration_ms,
-                                              tokens_in, tokens_out, error)
-                     VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)""")) {
-            ps.setObject(1, conversationId);
-            ps.setObject(2, e.turnId());
-            ps.setString(3, e.kind());
-            ps.setString(4, e.name());
-            ps.setString(5, e.arguments() == null ? null : jsonOrString(e.arguments()));
-            ps.setObject(6, e.resultSize());
-            ps.setInt(7, (int) Math.min(Integer.MAX_VALUE, e.durationMs()));
-            ps.setObject(8, e.tokensIn());
-            ps.setObject(9, e.tokensOut());
-            ps.setString(10, e.error());
-            ps.executeUpdate();
-        } catch (SQLException ex) {
-            LOG.warnf("audit event not recorded: %s", ex.getMessage());
+    /**
+     * Inserts events on the caller's connection, in its transaction: the agent loop writes a step's events with the
+     * step's messages, so they commit together.
+     */
+    public void insert(Connection c, UUID conversationId, List<Event> events) throws SQLException {
+        if (events.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO audit_event (conversation_id, turn_id, kind, name, arguments, result_size, duration_ms,
+                                         tokens_in, tokens_out, error)
+                VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)""")) {
+            for (Event e : events) {
+                ps.setObject(1, conversationId);
+                ps.setObject(2, e.turnId());
+                ps.setString(3, e.kind());
+                ps.setString(4, e.name());
+                ps.setString(5, e.arguments() == null ? null : jsonOrString(e.arguments()));
+                ps.setObject(6, e.resultSize());
+                ps.setInt(7, (int) Math.min(Integer.MAX_VALUE, e.durationMs()));
+                ps.setObject(8, e.tokensIn());
+                ps.setObject(9, e.tokensOut());
+                ps.setString(10, e.error());
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
@@ -80,15 +86,24 @@ public class AuditLog {
         return out;
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    /** Stores arbitrary text in a jsonb column: valid JSON as is, anything else as a JSON string. */
-    private static String jsonOrString(String s) {
+    /**
+     * Stores arbitrary text in a jsonb column: valid JSON as is, anything else (trailing text, blank) as a JSON string;
+     * NUL characters, which jsonb refuses, are dropped. Never fails, so a step is never lost over its audit record.
+     */
+    private String jsonOrString(String s) throws SQLException {
+        String text = s.replace("\0", "").replace("\\u0000", "");
         try {
-            JSON.readTree(s);
-            return s;
-        } catch (Exception e) {
-            return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
+            if (!text.isBlank()) {
+                json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
+                return text;
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+            // stored as a string below
+        }
+        try {
+            return json.writeValueAsString(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new SQLException("cannot write the arguments as JSON", e);
         }
     }
 }

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ import java.util.UUID;
 
 /**
  * A conversation's persisted memory (table {@code conversation_message}) and the window of it sent to the model.
+ * The agent loop reads a conversation once per turn and chooses each step's window from what it read plus what it
+ * stored since ({@link #window(List, UUID, int)}).
  *
  * <p>Window rule: whole turns only (a turn = the user's message, every assistant tool call and tool result, and the
  * final reply), newest first, while their tokens fit the agent's budget; the current turn is always kept. So the
@@ -84,14 +87,16 @@ public class ConversationMemory {
     }
 
     /**
-     * The window for the next model call.
+     * The window for the next model call, chosen from a conversation's messages.
      *
+     * @param messages every message of the conversation, in order (as {@link #all} returns them, plus those the turn in
+     *     progress has stored since)
      * @param currentTurn the turn in progress (always kept whole)
      * @param budgetTokens the agent's memory budget
      */
-    public Window window(UUID conversationId, UUID currentTurn, int budgetTokens) {
+    public static Window window(List<Message> messages, UUID currentTurn, int budgetTokens) {
         Map<UUID, List<Message>> turns = new LinkedHashMap<>();
-        for (Message m : all(conversationId)) turns.computeIfAbsent(m.turnId(), k -> new ArrayList<>()).add(m);
+        for (Message m : messages) turns.computeIfAbsent(m.turnId(), k -> new ArrayList<>()).add(m);
         List<List<Message>> ordered = new ArrayList<>(turns.values());
         List<List<Message>> kept = new ArrayList<>();
         int used = 0;
@@ -110,15 +115,40 @@ public class ConversationMemory {
         return new Window(flat, ordered.size() - kept.size());
     }
 
+    /** Work done in the transaction of an append (audit events, the pending action), so that a step costs one commit. */
+    @FunctionalInterface
+    public interface InTransaction {
+        /** Runs on the append's connection, before the commit. */
+        void run(Connection c) throws SQLException;
+    }
+
     /**
      * Appends messages at the end of the conversation (positions assigned here, in one transaction).
      *
      * @param messages role, content, tool fields; {@code seq} and {@code createdAt} are ignored
      */
     public void append(UUID conversationId, List<Message> messages) {
+        append(conversationId, messages, true, c -> {});
+    }
+
+    /**
+     * Appends messages at the end of the conversation and runs {@code more}, in one transaction.
+     *
+     * @param messages role, content, tool fields; {@code seq} and {@code createdAt} are ignored
+     * @param durable false to commit without waiting for the write-ahead log to reach the disk
+     *     ({@code synchronous_commit = off}): a crash of PostgreSQL may then lose this transaction whole (never part of
+     *     it), until a later durable commit, which makes it durable too
+     * @param more further writes of the same transaction
+     */
+    public void append(UUID conversationId, List<Message> messages, boolean durable, InTransaction more) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                if (!durable) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("SET LOCAL synchronous_commit = off");
+                    }
+                }
                 int seq;
                 try (PreparedStatement ps = c.prepareStatement(
                         "SELECT coalesce(max(seq), 0) FROM conversation_message WHERE conversation_id = ?")) {
@@ -137,8 +167,8 @@ public class ConversationMemory {
                         ps.setInt(2, ++seq);
                         ps.setObject(3, m.turnId());
                         ps.setString(4, m.role());
-                        ps.setString(5, m.content());
-                        ps.setString(6, m.toolCalls() == null ? null : m.toolCalls().toString());
+                        ps.setString(5, m.content() == null ? null : m.content().replace("\0", "")); // text columns refuse NUL
+                        ps.setString(6, m.toolCalls() == null ? null : json.writeValueAsString(m.toolCalls()));
                         ps.setString(7, m.toolCallId());
                         ps.setString(8, m.toolName());
                         ps.setInt(9, m.tokens());
@@ -151,12 +181,13 @@ public class ConversationMemory {
                     ps.setObject(1, conversationId);
                     ps.executeUpdate();
                 }
+                more.run(c);
                 c.commit();
-            } catch (SQLException e) {
+            } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException e) {
+        } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot store messages of conversation " + conversationId + ": " + e.getMessage(), e);
         }
     }

@@ -1,10 +1,13 @@
 package dev.lore.agent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lore.platform.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.lore.security.Caller;
 import dev.lore.security.Callers;
 import jakarta.annotation.security.RolesAllowed;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -16,8 +19,11 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -28,7 +34,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The customer-service bot API: {@code /api/v1/conversations}. A conversation belongs to one agent and one end
- * user; each message runs one agent turn; the transcript and the audit trail are readable.
+ * user; each message runs one agent turn (as one JSON reply, or streamed as server-sent events with
+ * {@code Accept: text/event-stream}, see {@link TurnEventStream}); the transcript and the audit trail are readable.
  */
 @Path("/api/v1/conversations")
 @Produces(MediaType.APPLICATION_JSON)
@@ -43,6 +50,7 @@ public class ConversationResource {
     @Inject AuditLog audit;
     @Inject PendingActions pending;
     @Inject Handover handover;
+    @Inject ObjectMapper json;
 
     /**
      * Body of {@code POST /api/v1/conversations}.
@@ -102,13 +110,23 @@ public class ConversationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Send a message", description = "Runs one agent turn and returns the reply with its tool calls.")
     public Reply post(@PathParam("id") UUID id, @Valid @NotNull PostMessage body) {
-        Conversation c = loadOwn(id);
-        if (Conversation.HANDED_OVER.equals(c.status)) {
-            throw ApiException.conflict("conversation " + id + " was handed over to a human (" + c.handoverReason + ")");
-        }
+        Conversation c = open(id);
         Agent agent = agents.find(c.tenantId, c.agentId.toString());
-        AgentLoop.TurnResult r = loop.turn(c, agent, body.message());
-        return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), load(id).status);
+        return reply(id, loop.turn(c, agent, body.message()));
+    }
+
+    @POST
+    @Path("{id}/messages")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @Operation(summary = "Send a message, streamed", description = "Server-sent events: token, tool_call and tool_result as "
+            + "the turn runs, then message (the same JSON as the plain reply) or error. Errors found before the turn starts "
+            + "(unknown conversation, handed over, invalid body) are problem+json responses.")
+    public Multi<OutboundSseEvent> postStreamed(@PathParam("id") UUID id, @Valid @NotNull PostMessage body, @Context Sse sse) {
+        Conversation c = open(id);
+        Agent agent = agents.find(c.tenantId, c.agentId.toString());
+        return TurnEventStream.of(sse, json, id, listener -> reply(id, loop.turn(c, agent, body.message(), listener)));
     }
 
     @GET
@@ -160,6 +178,20 @@ public class ConversationResource {
     public ConversationView handover(@PathParam("id") UUID id, @Valid @NotNull HandoverRequest body) {
         load(id);
         return view(handover.handOver(id, body.reason()), callers.current());
+    }
+
+    /** The caller's own conversation, if it takes messages: 404 when unknown, 403 when not theirs, 409 when handed over. */
+    private Conversation open(UUID id) {
+        Conversation c = loadOwn(id);
+        if (Conversation.HANDED_OVER.equals(c.status)) {
+            throw ApiException.conflict("conversation " + id + " was handed over to a human (" + c.handoverReason + ")");
+        }
+        return c;
+    }
+
+    private Reply reply(UUID id, AgentLoop.TurnResult r) {
+        Conversation now = QuarkusTransaction.requiringNew().call(() -> Conversation.<Conversation>findById(id));
+        return new Reply(id, r.turnId(), r.reply(), r.stopReason(), r.modelCalls(), r.toolCalls(), now == null ? null : now.status);
     }
 
     /**

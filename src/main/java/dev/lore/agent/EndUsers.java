@@ -43,6 +43,11 @@ final class EndUsers {
         throw ApiException.notFound("end user " + id);
     }
 
+    /** The end user as its client application names it (for webhooks); people keep their username. */
+    static String external(String stored) {
+        return stored != null && stored.startsWith(EXTERNAL) ? stored.substring(EXTERNAL.length()) : stored;
+    }
+
     /** The end user as the caller names it (client applications see their own ids back). */
     static String shown(Caller c, String stored) {
         return stored != null && isClientApplication(c) && stored.startsWith(EXTERNAL) ? stored.substring(EXTERNAL.length()) : stored;

@@ -33,13 +33,26 @@ public class PendingActions {
      */
     public record Pending(UUID turnId, String assistantText, List<ToolExecutionRequest> calls, int modelCalls) {}
 
-    /** Stores the pending action of a conversation (replacing any). */
-    public void put(UUID conversationId, Pending p) {
+    /** Stores the pending action of a conversation (replacing any), on the caller's connection and transaction. */
+    public void put(Connection c, UUID conversationId, Pending p) throws SQLException {
         ObjectNode node = json.createObjectNode().put("turnId", p.turnId().toString()).put("assistantText", p.assistantText())
                 .put("modelCalls", p.modelCalls());
         ArrayNode calls = node.putArray("calls");
-        for (ToolExecutionRequest c : p.calls()) calls.addObject().put("id", c.id()).put("name", c.name()).put("arguments", c.arguments());
-        write(conversationId, node.toString());
+        for (ToolExecutionRequest t : p.calls()) calls.addObject().put("id", t.id()).put("name", t.name()).put("arguments", t.arguments());
+        try {
+            write(c, conversationId, json.writeValueAsString(node));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Drops the pending action, on the caller's connection and transaction; true when there was one. */
+    public boolean clear(Connection c, UUID conversationId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE conversation SET pending_action = NULL WHERE id = ? AND pending_action IS NOT NULL")) {
+            ps.setObject(1, conversationId);
+            return ps.executeUpdate() > 0;
+        }
     }
 
     /** The pending action, without removing it; null when none. */
@@ -68,13 +81,18 @@ public class PendingActions {
     }
 
     private void write(UUID conversationId, String value) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE conversation SET pending_action = ?::jsonb WHERE id = ?")) {
+        try (Connection c = dataSource.getConnection()) {
+            write(c, conversationId, value);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the pending action: " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Connection c, UUID conversationId, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE conversation SET pending_action = ?::jsonb WHERE id = ?")) {
             ps.setString(1, value);
             ps.setObject(2, conversationId);
             ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store the pending action: " + e.getMessage(), e);
         }
     }
 }

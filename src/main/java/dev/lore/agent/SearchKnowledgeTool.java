@@ -56,6 +56,7 @@ public class SearchKnowledgeTool implements AgentTool {
         if (query.isEmpty()) throw new ToolException("query must not be empty");
         int limit = Math.max(1, Math.min(10, arguments.path("limit").asInt(5)));
         List<java.util.UUID> sources = context.agent().sourceIds == null ? null : Arrays.asList(context.agent().sourceIds);
+        if (sources != null && sources.isEmpty()) return "[] (this agent may search no sources)";
         List<SearchResult> results = retriever.search(query, limit, new SearchFilters(sources, null, null, null), context.caller());
         if (results.isEmpty()) return "[] (nothing in the knowledge base matches)";
         ArrayNode out = json.createArrayNode();

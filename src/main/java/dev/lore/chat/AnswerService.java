@@ -13,12 +13,22 @@ import dev.lore.retrieval.SearchResult;
 import dev.lore.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -27,23 +37,28 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Answers a question from retrieved chunks.
+ * Answers a question from retrieved chunks, with the settings of the agent behind {@code /api/v1/chat}
+ * ({@link ChatSettings}: its instructions, model, temperature, sources and limits).
  *
- * <p>Generative mode: the top {@code lore.chat.context-chunks} chunks (default 6) are numbered and sent with the
- * question to the model server; the answer's {@code [n]} markers become the citations (each one a chunk that was
- * retrieved; markers outside 1..n are dropped). Extractive mode, when no model is configured, reachable or fast
- * enough ({@code lore.model.timeout}): the best passages of the top chunks are quoted with their citations and
- * the answer says that no model was used. A model failure is never an error for the caller.
+ * <p>Generative mode: the top {@code lore.chat.context-chunks} chunks (default 6) of the allowed sources, as many as
+ * fit the agent's token budget, are numbered and sent with the question to the model server, after the agent's
+ * instructions and the citation rules; the answer's {@code [n]} markers become the citations (each one a chunk that
+ * was retrieved; markers outside 1..n are dropped). Extractive mode, when no model is configured, reachable or fast
+ * enough ({@code lore.model.timeout}, or the agent's turn timeout when shorter): the best passages of the top chunks
+ * are quoted with their citations and the answer says that no model was used. A model failure is never an error for
+ * the caller.
  */
 @ApplicationScoped
 public class AnswerService {
 
     private static final Logger LOG = Logger.getLogger(AnswerService.class);
     private static final Pattern MARKER = Pattern.compile("\\[(\\d{1,2}(?:\\s*,\\s*\\d{1,2})*)]");
-    static final String SYSTEM_PROMPT = """
-            You are Lore, a company's knowledge assistant. Answer the user's question using only the numbered sources \
-            provided. After each statement, cite the sources it comes from as [1], [2], etc. If the sources do not \
-            contain the answer, say so plainly instead of guessing. Be concise; use Markdown for lists and code.""";
+    /** Added to the agent's instructions: how to use and cite the numbered sources (Lore's citation contract). */
+    static final String CITATION_RULES = """
+            Answer the user's question using only the numbered sources in their message. After each statement, cite \
+            the sources it comes from as [1], [2], etc. If the sources do not contain the answer, say so plainly \
+            instead of guessing.""";
+    private static final ExecutorService CALLS = Executors.newVirtualThreadPerTaskExecutor();
 
     private final HybridRetriever retriever;
     private final ModelServer models;
@@ -61,22 +76,43 @@ public class AnswerService {
      * Answers in one piece.
      *
      * @param question the user's message
-     * @param filters retrieval filters
+     * @param filters retrieval filters, narrowed to the sources the settings allow
+     * @param settings the agent's settings
      * @param caller whose access applies: only chunks the caller may read are retrieved, quoted and cited
      * @return a generative answer, or an extractive one when the model is unavailable
      */
-    public Answer answer(String question, SearchFilters filters, Caller caller) {
-        List<SearchResult> chunks = retriever.search(question, contextChunks, filters, caller);
+    public Answer answer(String question, SearchFilters filters, ChatSettings settings, Caller caller) {
+        List<SearchResult> chunks = retrieve(question, filters, settings, caller);
         if (chunks.isEmpty()) return nothingFound();
         Optional<ChatModel> model = models.chat();
         if (model.isEmpty()) return extractive(question, chunks, unavailableNotice());
+        Duration wait = settings.answerTimeout();
         try {
-            ChatResponse response = model.get().chat(request(question, chunks));
-            return generative(question, chunks, response.aiMessage().text());
-        } catch (RuntimeException e) {
-            LOG.warnf("model server failed, answering extractively: %s", e.getMessage());
+            ChatResponse response = call(model.get(), request(question, chunks, settings), wait);
+            return generative(question, chunks, response.aiMessage().text(), settings);
+        } catch (TimeoutException e) {
+            return extractive(question, chunks, "The model server did not answer within the agent's limit of "
+                    + wait.toSeconds() + " s.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return extractive(question, chunks, "The answer was interrupted.");
+        } catch (RuntimeException | ExecutionException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            LOG.warnf("model server failed, answering extractively: %s", cause.getMessage());
             models.reset();
-            return extractive(question, chunks, "The model server did not answer (" + shortReason(e) + ").");
+            return extractive(question, chunks, "The model server did not answer (" + shortReason(cause) + ").");
+        }
+    }
+
+    /** The model's response within {@code wait}; on a thread of its own only when that is shorter than the client's timeout. */
+    private ChatResponse call(ChatModel model, ChatRequest request, Duration wait)
+            throws TimeoutException, InterruptedException, ExecutionException {
+        if (wait.compareTo(models.config().timeout()) >= 0) return model.chat(request);
+        Future<ChatResponse> response = CALLS.submit(() -> model.chat(request));
+        try {
+            return response.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            response.cancel(true);
         }
     }
 
@@ -84,9 +120,14 @@ public class AnswerService {
      * Answers as a stream: {@code onToken} receives text as it is generated, then {@code onDone} the complete answer
      * with citations, retrieving only what {@code caller} may read. Falls back to extractive (streamed as text too) when the model fails before its first token.
      * Blocks until done.
+     *
+     * @param question the user's message
+     * @param filters retrieval filters, narrowed to the sources the settings allow
+     * @param settings the agent's settings
      */
-    public void stream(String question, SearchFilters filters, Caller caller, Consumer<String> onToken, Consumer<Answer> onDone) {
-        List<SearchResult> chunks = retriever.search(question, contextChunks, filters, caller);
+    public void stream(String question, SearchFilters filters, ChatSettings settings, Caller caller, Consumer<String> onToken,
+                       Consumer<Answer> onDone) {
+        List<SearchResult> chunks = retrieve(question, filters, settings, caller);
         if (chunks.isEmpty()) {
             Answer a = nothingFound();
             onToken.accept(a.answer());
@@ -100,10 +141,10 @@ public class AnswerService {
         }
         StringBuilder text = new StringBuilder();
         AtomicBoolean started = new AtomicBoolean();
-        java.util.concurrent.atomic.AtomicLong lastToken = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        AtomicLong lastToken = new AtomicLong(System.nanoTime());
         AtomicReference<Throwable> error = new AtomicReference<>();
-        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-        model.get().chat(request(question, chunks), new StreamingChatResponseHandler() {
+        CountDownLatch finished = new CountDownLatch(1);
+        model.get().chat(request(question, chunks, settings), new StreamingChatResponseHandler() {
             @Override
             public void onPartialResponse(String token) {
                 synchronized (text) {
@@ -127,12 +168,13 @@ public class AnswerService {
             }
         });
         long timeout = models.config().timeout().toNanos();
+        long deadline = System.nanoTime() + settings.answerTimeout().toNanos();
         boolean done = false;
         try {
             while (!done) {
-                long left = lastToken.get() + timeout - System.nanoTime();
+                long left = Math.min(lastToken.get() + timeout, deadline) - System.nanoTime();
                 if (left <= 0) break;
-                done = finished.await(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                done = finished.await(left, TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -144,7 +186,8 @@ public class AnswerService {
         }
         if (!done) {
             if (!anyToken) {
-                emitExtractive(question, chunks, "The model server did not answer within " + models.config().timeout().toSeconds() + " s.", onToken, onDone);
+                long seconds = Math.min(models.config().timeout().toSeconds(), settings.answerTimeout().toSeconds());
+                emitExtractive(question, chunks, "The model server did not answer within " + seconds + " s.", onToken, onDone);
                 return;
             }
         } else if (error.get() != null && !anyToken) {
@@ -157,7 +200,31 @@ public class AnswerService {
         synchronized (text) {
             full = text.toString();
         }
-        onDone.accept(generative(question, chunks, full));
+        onDone.accept(generative(question, chunks, full, settings));
+    }
+
+    /**
+     * The chunks to number: the request's filters narrowed to the allowed sources (none left: nothing to search), the
+     * best {@code contextChunks}, then as many as fit the token budget (the best always).
+     */
+    private List<SearchResult> retrieve(String question, SearchFilters filters, ChatSettings settings, Caller caller) {
+        SearchFilters f = filters;
+        if (settings.sourceIds() != null) {
+            List<UUID> asked = filters.sourceIds();
+            List<UUID> allowed = asked == null || asked.isEmpty() ? settings.sourceIds()
+                    : asked.stream().filter(settings.sourceIds()::contains).toList();
+            if (allowed.isEmpty()) return List.of();
+            f = new SearchFilters(allowed, filters.pathPrefix(), filters.contentTypes(), filters.languages());
+        }
+        List<SearchResult> found = retriever.search(question, contextChunks, f, caller);
+        List<SearchResult> kept = new ArrayList<>();
+        int tokens = 0;
+        for (SearchResult r : found) {
+            tokens += (r.text().length() + r.title().length() + 3) / 4;
+            if (!kept.isEmpty() && tokens > settings.sourceTokens()) break;
+            kept.add(r);
+        }
+        return kept;
     }
 
     private void emitExtractive(String question, List<SearchResult> chunks, String notice, Consumer<String> onToken, Consumer<Answer> onDone) {
@@ -166,7 +233,7 @@ public class AnswerService {
         onDone.accept(a);
     }
 
-    private ChatRequest request(String question, List<SearchResult> chunks) {
+    private ChatRequest request(String question, List<SearchResult> chunks, ChatSettings settings) {
         StringBuilder sources = new StringBuilder();
         for (int i = 0; i < chunks.size(); i++) {
             SearchResult r = chunks.get(i);
@@ -174,13 +241,15 @@ public class AnswerService {
             if (r.headingPath() != null && !r.headingPath().isBlank()) sources.append(" — ").append(r.headingPath());
             sources.append('\n').append(r.text()).append("\n\n");
         }
-        return ChatRequest.builder()
-                .messages(SystemMessage.from(SYSTEM_PROMPT),
-                        UserMessage.from("Sources:\n\n" + sources + "Question: " + question))
-                .build();
+        ChatRequest.Builder request = ChatRequest.builder()
+                .messages(SystemMessage.from(settings.instructions().strip() + "\n\n" + CITATION_RULES),
+                        UserMessage.from("Sources:\n\n" + sources + "Question: " + question));
+        if (settings.model() != null) request.modelName(settings.model());
+        if (settings.temperature() != null) request.temperature(settings.temperature());
+        return request.build();
     }
 
-    Answer generative(String question, List<SearchResult> chunks, String text) {
+    Answer generative(String question, List<SearchResult> chunks, String text, ChatSettings settings) {
         Set<Integer> cited = new LinkedHashSet<>();
         Matcher m = MARKER.matcher(text);
         while (m.find()) {
@@ -191,12 +260,13 @@ public class AnswerService {
         }
         List<Citation> citations = new ArrayList<>();
         for (int i : cited) citations.add(citation(i, chunks.get(i - 1), question));
-        return new Answer(text, Answer.GENERATIVE, citations, models.modelName().orElse(null), null);
+        String model = settings.model() != null ? settings.model() : models.modelName().orElse(null);
+        return new Answer(text, Answer.GENERATIVE, citations, model, null);
     }
 
     Answer extractive(String question, List<SearchResult> chunks, String notice) {
         List<Citation> citations = new ArrayList<>();
-        Set<java.util.UUID> docs = new LinkedHashSet<>();
+        Set<UUID> docs = new LinkedHashSet<>();
         for (SearchResult r : chunks) {
             if (citations.size() == 3) break;
             if (!docs.add(r.documentId()) && chunks.size() > 3) continue;

@@ -2,6 +2,8 @@ package dev.lore.chat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lore.agent.Agent;
+import dev.lore.agent.AgentService;
 import dev.lore.retrieval.SearchFilters;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -28,9 +30,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * {@code POST /api/v1/chat}: a cited answer from the indexed documents. JSON by default; with
- * {@code Accept: text/event-stream}, events {@code token} ({@code {"text":…}}) as the answer is written, then one
- * {@code done} event carrying the complete {@link Answer} with citations.
+ * {@code POST /api/v1/chat}: a cited answer from the indexed documents, written with the settings of the default agent
+ * {@value Agent#DEFAULT_NAME} ({@link ChatSettings}). JSON by default; with {@code Accept: text/event-stream}, events
+ * {@code token} ({@code {"text":…}}) as the answer is written, then one {@code done} event carrying the complete
+ * {@link Answer} with citations.
  */
 @Path("/api/v1/chat")
 @Consumes(MediaType.APPLICATION_JSON)
@@ -40,6 +43,7 @@ public class ChatResource {
 
     @Inject AnswerService answers;
     @Inject Callers callers;
+    @Inject AgentService agents;
     @Inject ObjectMapper json;
 
     /**
@@ -54,7 +58,7 @@ public class ChatResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ask a question", description = "Generative answer with citations, or extractive when no model answers.")
     public Answer chat(@Valid @NotNull ChatRequest request) {
-        return answers.answer(request.message().replace("\0", ""), filters(request), callers.current());
+        return answers.answer(request.message().replace("\0", ""), filters(request), settings(), callers.current());
     }
 
     @POST
@@ -62,11 +66,12 @@ public class ChatResource {
     @Blocking
     @Operation(summary = "Ask a question, streamed", description = "Server-sent events: token…, then done with the answer and citations.")
     public Multi<OutboundSseEvent> stream(@Valid @NotNull ChatRequest request, @Context Sse sse) {
+        ChatSettings settings = settings();
         Caller caller = callers.current();
         return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
             try {
                 // the stream runs on another worker thread: it names its tenant for the database (row-level security)
-                Tenants.run(caller.tenant(), () -> answers.stream(request.message().replace("\0", ""), filters(request), caller,
+                Tenants.run(caller.tenant(), () -> answers.stream(request.message().replace("\0", ""), filters(request), settings, caller,
                         token -> emitter.emit(event(sse, "token", Map.of("text", token))),
                         answer -> emitter.emit(event(sse, "done", answer))));
                 emitter.complete();
@@ -84,6 +89,11 @@ public class ChatResource {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The default agent's settings, read for every request. */
+    private ChatSettings settings() {
+        return ChatSettings.of(agents.find(callers.current().tenant(), Agent.DEFAULT_NAME));
     }
 
     private static SearchFilters filters(ChatRequest r) {

@@ -44,6 +44,11 @@ class AgentLoopTest {
         model = ScriptedModelResource.server();
         if (!model.isRunning()) model.start();
         model.reset();
+        knowledgeBase();
+    }
+
+    /** Indexes the two-page knowledge base (parking, travel) once per test run; returns its source id. */
+    static synchronized String knowledgeBase() throws Exception {
         if (sourceId == null) {
             Path dir = Files.createTempDirectory("lore-agent");
             Files.writeString(dir.resolve("parking.md"), "# Parking\n\nVisitors to the Zanzibar office park in bay 7 after signing in at reception.\n");
@@ -51,6 +56,7 @@ class AgentLoopTest {
             sourceId = Api.createFilesystemSource("agent-kb", dir);
             Api.assertStatus(Api.syncAndWait(sourceId), "succeeded");
         }
+        return sourceId;
     }
 
     @AfterEach

@@ -67,6 +67,9 @@ class LeakPropertyTest {
     @Inject AgroalDataSource dataSource;
     @Inject ApiKeys apiKeys;
     @Inject ObjectMapper json;
+    @Inject dev.lore.agent.AgentService agentService;
+
+    static final Map<String, dev.lore.chat.ChatSettings> SETTINGS = new HashMap<>();
 
     record Doc(UUID id, String tenant, String marker, String topic, Set<String> acl) {}
 
@@ -164,7 +167,8 @@ class LeakPropertyTest {
                 }
                 case 1 -> {
                     model.clearRequests();
-                    Answer a = answers.answer(query, SearchFilters.NONE, caller);
+                    Answer a = answers.answer(query, SearchFilters.NONE,
+                            SETTINGS.computeIfAbsent(caller.tenant(), t -> dev.lore.chat.ChatSettings.of(agentService.ensureDefault(t))), caller);
                     returned += a.citations().size();
                     for (Citation c : a.citations()) assertPermitted(caller, c.documentId(), context);
                     assertNoForeignText(caller, json.writeValueAsString(a), context);

@@ -61,6 +61,12 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     /** The content of the answer served when nothing is scripted, unless {@link #setDefault} changed it. */
     public static final String DEFAULT_ANSWER = "This is the scripted model's default answer [1].";
 
+    static {
+        // send each streamed event at once, as real model servers do: the JDK server leaves Nagle's algorithm on unless
+        // told (read once per JVM, when its first server starts)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final AtomicLong IDS = new AtomicLong();
@@ -107,7 +113,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (s == null) {
                 try {
-                    s = HttpServer.create(address, 64);
+                    s = HttpServer.create(address, 1024);
                 } catch (BindException e) {
                     last = e;
                     if (port == 0 || System.nanoTime() > deadline) break;
@@ -123,12 +129,8 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
                 }
             }
             if (s == null) throw new UncheckedIOException("cannot bind " + address, Objects.requireNonNull(last));
-            AtomicInteger threads = new AtomicInteger();
-            executor = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "scripted-openai-" + threads.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            // a virtual thread per exchange: a benchmark holds a thousand slow streams open at once
+            executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("scripted-openai-", 1).factory());
             s.setExecutor(executor);
             s.createContext("/", this::handle);
             stopped = new CountDownLatch(1);
@@ -394,6 +396,15 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     }
 
     /**
+     * A tool call for {@link Step#streamedToolCalls}.
+     *
+     * @param id the call id
+     * @param name the function name
+     * @param arguments the arguments text, sent in pieces
+     */
+    public record Call(String id, String name, String arguments) {}
+
+    /**
      * One answer of the script.
      *
      * @param delayMillis how long to wait before sending anything (0: at once)
@@ -454,6 +465,50 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
          */
         public static Step stream(String... tokens) {
             return new Step(0, 200, null, streamEvents(nextId(), List.of(tokens)), 0);
+        }
+
+        /**
+         * A {@code text/event-stream} answer that calls tools the way streaming servers send them: a first chunk with
+         * the assistant role; per call a delta with {@code index}, {@code id}, {@code type} and {@code function.name}
+         * (arguments {@code ""}), then its arguments in pieces of at most {@code pieceChars} characters, one chunk each;
+         * then a chunk with finish reason {@code tool_calls} and usage, and {@code [DONE]}.
+         *
+         * @param withIndex false to leave {@code index} out of every delta, as some local servers do
+         * @param pieceChars the longest piece of arguments per chunk (at least 1)
+         * @param calls the calls, in order
+         */
+        public static Step streamedToolCalls(boolean withIndex, int pieceChars, Call... calls) {
+            if (pieceChars < 1) throw new IllegalArgumentException("pieceChars " + pieceChars);
+            String id = nextId();
+            List<String> events = new ArrayList<>();
+            events.add(chunk(id, "{\"role\":\"assistant\"}", null));
+            for (int i = 0; i < calls.length; i++) {
+                ObjectNode first = toolCallDelta(withIndex, i);
+                first.put("id", calls[i].id()).put("type", "function");
+                first.putObject("function").put("name", calls[i].name()).put("arguments", "");
+                events.add(toolCallChunk(id, first));
+                String args = calls[i].arguments();
+                for (int at = 0; at < args.length(); at += pieceChars) {
+                    ObjectNode piece = toolCallDelta(withIndex, i);
+                    piece.putObject("function").put("arguments", args.substring(at, Math.min(args.length(), at + pieceChars)));
+                    events.add(toolCallChunk(id, piece));
+                }
+            }
+            events.add(chunk(id, "{}", "tool_calls"));
+            events.add("[DONE]");
+            return new Step(0, 200, null, events, 0);
+        }
+
+        private static ObjectNode toolCallDelta(boolean withIndex, int index) {
+            ObjectNode delta = NODES.objectNode();
+            if (withIndex) delta.put("index", index);
+            return delta;
+        }
+
+        private static String toolCallChunk(String id, ObjectNode toolCallDelta) {
+            ObjectNode delta = NODES.objectNode();
+            delta.putArray("tool_calls").add(toolCallDelta);
+            return chunk(id, delta.toString(), null);
         }
 
         /**

@@ -147,6 +147,29 @@ class ScriptedOpenAiServerTest {
     }
 
     @Test
+    void streamedToolCallsInPiecesWithAndWithoutIndex() throws Exception {
+        ScriptedOpenAiServer.Call call = new ScriptedOpenAiServer.Call("call_9", "search", "{\"query\":\"vacation days\"}");
+        server.enqueue(Step.streamedToolCalls(true, 4, call));
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streamingModel().chat(ChatRequest.builder().messages(UserMessage.from("vacation?")).toolSpecifications(searchTool()).build(),
+                handler(new CopyOnWriteArrayList<>(), done));
+        List<ToolExecutionRequest> calls = done.get(5, TimeUnit.SECONDS).aiMessage().toolExecutionRequests();
+        assertEquals(1, calls.size());
+        assertEquals("call_9", calls.get(0).id());
+        assertEquals("{\"query\":\"vacation days\"}", calls.get(0).arguments());
+
+        Step noIndex = Step.streamedToolCalls(false, 4, call);
+        assertTrue(noIndex.events().size() > 6, "arguments split into pieces: " + noIndex.events());
+        assertFalse(String.join("", noIndex.events()).contains("\"tool_calls\":[{\"index\""), "no delta carries an index");
+        // langchain4j's streaming client cannot read deltas without index (why Lore reads streams itself)
+        server.enqueue(noIndex);
+        CompletableFuture<ChatResponse> failed = new CompletableFuture<>();
+        streamingModel().chat(ChatRequest.builder().messages(UserMessage.from("vacation?")).toolSpecifications(searchTool()).build(),
+                handler(new CopyOnWriteArrayList<>(), failed));
+        assertThrows(java.util.concurrent.ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
     void httpErrorStatus() throws Exception {
         server.enqueue(Step.error(500));
         HttpResponse<String> r = post("{\"model\":\"m\",\"messages\":[]}");

@@ -1,5 +1,8 @@
 package dev.lore.agent.tool;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.regex.Matcher;
@@ -11,6 +14,14 @@ import java.util.regex.Pattern;
  * ToolCallRepair} decides what to do with the result and reports the repairs.
  */
 final class LenientJson {
+
+    /**
+     * A mapper builder whose read and write buffers come from a pool shared by all threads: Jackson's default keeps
+     * them per thread, and agent turns run on virtual threads, one per turn.
+     */
+    static JsonMapper.Builder mapper() {
+        return JsonMapper.builder(JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build());
+    }
 
     /** A whole-text Markdown code fence: {@code ```json ... ```} (the language tag and closing fence optional). */
     private static final Pattern WHOLE_FENCE =

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -37,7 +36,7 @@ import java.util.Set;
 public final class StreamedToolCallAccumulator {
 
     private static final ObjectMapper STRICT =
-            JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+            LenientJson.mapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private final List<Partial> calls = new ArrayList<>();
     private final List<String> repairs = new ArrayList<>();
