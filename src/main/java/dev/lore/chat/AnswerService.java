@@ -86,7 +86,19 @@ public class AnswerService {
      * Blocks until done.
      */
     public void stream(String question, SearchFilters filters, Caller caller, Consumer<String> onToken, Consumer<Answer> onDone) {
-        List<SearchResult> chunks = retriever.search(question, contextChunks, filters, caller);
+        stream(question, retrieve(question, filters, caller), onToken, onDone);
+    }
+
+    /** The chunks an answer to {@code question} would use: the top {@code lore.chat.context-chunks} that {@code caller} may read. */
+    public List<SearchResult> retrieve(String question, SearchFilters filters, Caller caller) {
+        return retriever.search(question, contextChunks, filters, caller);
+    }
+
+    /**
+     * Like {@link #stream(String, SearchFilters, Caller, Consumer, Consumer)} over chunks already retrieved with
+     * {@link #retrieve} (the chat page keeps them as the turn's retrieval trace).
+     */
+    public void stream(String question, List<SearchResult> chunks, Consumer<String> onToken, Consumer<Answer> onDone) {
         if (chunks.isEmpty()) {
             Answer a = nothingFound();
             onToken.accept(a.answer());
