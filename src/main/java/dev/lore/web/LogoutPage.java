@@ -55,7 +55,8 @@ public class LogoutPage {
     @POST
     @Path("logout")
     @Authenticated
-    public Uni<Response> logout(@Context UriInfo uri) {
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> logout(@Context UriInfo uri, @org.jboss.resteasy.reactive.RestForm("_csrf") String csrf) {
         String hint = idToken.getRawToken();
         String back = uri.getBaseUri().resolve("/signed-out").toString();
         URI keycloak = URI.create(KeycloakUrls.logout() + "?client_id=" + enc(clientId) + "&post_logout_redirect_uri=" + enc(back)

@@ -22,7 +22,8 @@ final class TemplateExtensions {
         return (s / 86_400) + " d ago";
     }
 
-    /** A score with three decimals, or "–" when absent. */
+    /** A score with three decimals, or "–" when absent: {@code {lore:fmt(value)}}. */
+    @TemplateExtension(namespace = "lore")
     static String fmt(Double d) {
         return d == null ? "–" : String.format(Locale.ROOT, "%.3f", d);
     }
@@ -38,8 +39,10 @@ final class TemplateExtensions {
         return b.toString();
     }
 
-    /** Bytes as KiB/MiB/GiB. */
-    static String bytes(Long n) {
+    /** Bytes as KiB/MiB/GiB, or "–" when absent: {@code {lore:bytes(value)}}. */
+    @TemplateExtension(namespace = "lore")
+    static String bytes(Object value) {
+        Long n = value instanceof Number num ? num.longValue() : null;
         if (n == null) return "–";
         double v = n;
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};

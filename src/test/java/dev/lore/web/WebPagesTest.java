@@ -107,6 +107,126 @@ class WebPagesTest {
         assertOnlyOwnRequests();
     }
 
+    @Test
+    @Order(3)
+    void consoleAddsASourceFromItsConnectorFormSyncsItAndShowsFailures() throws Exception {
+        Path folder = Files.createTempDirectory("lore-web-console");
+        Files.writeString(folder.resolve("onboarding.md"), "# Onboarding\n\n## First day\n\nCollect your badge at the front desk before 9:00.\n");
+        Files.writeString(folder.resolve("expenses.md"), "# Expenses\n\n## Travel\n\nTrain tickets are refunded within 30 days of the trip.\n");
+        byte[] noise = new byte[4096];
+        new java.util.Random(7).nextBytes(noise);
+        Files.write(folder.resolve("random-bytes.pdf"), noise);
+
+        browser.open(url("/console/sources"));
+        browser.screenshot(SCREENSHOTS.resolve("console-sources-empty.png"));
+        browser.waitFor(By.id("src-name")).sendKeys("handbook");
+        browser.driver().findElement(By.id("cfg.path")).sendKeys(folder.toString());
+        browser.driver().findElement(By.id("cfg.acl.everyone")).click();
+        browser.driver().findElement(By.cssSelector("#add-source button[type=submit]")).click();
+        browser.waitForText(By.cssSelector("main h1"), "handbook", 15);
+        browser.driver().findElement(By.id("sync-now")).click();
+        browser.waitForText(By.cssSelector("#runs tbody tr.run"), "succeeded", 120);
+        browser.screenshot(SCREENSHOTS.resolve("console-source.png"));
+        assertTrue(browser.driver().findElement(By.cssSelector("#runs tbody tr.run")).getText().contains("3/3"),
+                browser.driver().findElement(By.id("runs")).getText());
+
+        browser.driver().findElement(By.cssSelector("#runs tbody tr.run td a")).click();
+        browser.waitForText(By.id("run-documents"), "random-bytes.pdf", 15);
+        assertTrue(browser.driver().findElement(By.id("run-documents")).getText().contains("failed"));
+        browser.screenshot(SCREENSHOTS.resolve("console-run-failures.png"));
+
+        browser.open(url("/console/sources"));
+        browser.waitForText(By.cssSelector("main table"), "handbook", 15);
+        browser.screenshot(SCREENSHOTS.resolve("console-sources.png"));
+        assertOnlyOwnRequests();
+    }
+
+    @Test
+    @Order(4)
+    void consolePagesShowDocumentsSearchAgentsPeopleFeedbackAndSystem() {
+        browser.open(url("/console/documents"));
+        browser.waitForText(By.cssSelector("main table"), "onboarding.md", 15);
+        browser.screenshot(SCREENSHOTS.resolve("console-documents.png"));
+        browser.driver().findElement(By.linkText("onboarding.md")).click();
+        browser.waitForText(By.cssSelector("main"), "Collect your badge", 15);
+        assertTrue(browser.driver().findElement(By.cssSelector("main")).getText().contains("everyone in the tenant"));
+        browser.screenshot(SCREENSHOTS.resolve("console-document.png"));
+
+        browser.open(url("/console/search?q=" + java.net.URLEncoder.encode("when is a train ticket refunded", java.nio.charset.StandardCharsets.UTF_8) + "&as=bob"));
+        browser.waitForText(By.id("search-who"), "bob", 15);
+        assertTrue(browser.driver().findElement(By.id("search-results")).getText().contains("Expenses"),
+                browser.driver().findElement(By.id("search-results")).getText());
+        browser.screenshot(SCREENSHOTS.resolve("console-search.png"));
+
+        browser.open(url("/console/agents"));
+        browser.waitForText(By.cssSelector("main"), "knowledge-assistant", 15);
+        browser.screenshot(SCREENSHOTS.resolve("console-agents.png"));
+        browser.driver().findElement(By.linkText("knowledge-assistant")).click();
+        browser.waitFor(By.id("agent-form"));
+        browser.screenshot(SCREENSHOTS.resolve("console-agent.png"));
+
+        browser.open(url("/console/users"));
+        browser.waitForText(By.id("people"), "carol", 30);
+        assertFalse(browser.driver().findElement(By.id("people")).getText().contains("dave"), "another tenant's people are not listed");
+        browser.screenshot(SCREENSHOTS.resolve("console-users.png"));
+
+        browser.open(url("/console/conversations"));
+        browser.waitForText(By.id("ratings"), "Exactly what I needed", 15);
+        assertTrue(browser.driver().findElement(By.id("ratings")).getText().contains(QUESTION));
+        browser.screenshot(SCREENSHOTS.resolve("console-conversations.png"));
+
+        browser.open(url("/console/system"));
+        browser.waitForText(By.id("model-server"), "reachable", 15);
+        browser.screenshot(SCREENSHOTS.resolve("console-system.png"));
+        browser.open(url("/console/evaluations"));
+        browser.waitForText(By.cssSelector("main h1"), "Evaluations", 15);
+        browser.screenshot(SCREENSHOTS.resolve("console-evaluations.png"));
+        assertOnlyOwnRequests();
+    }
+
+    @Test
+    @Order(5)
+    void changesWithoutTheCsrfTokenAreRefusedAndSignOutEndsTheSession() {
+        browser.open(url("/chat"));
+        browser.waitFor(By.id("message"));
+        Object status = browser.driver().executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "fetch('/chat/ask', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'message=hi'})"
+                        + ".then(r => done(r.status), e => done(String(e)));");
+        assertEquals(403L, status, "a page POST without the token is refused");
+
+        browser.resize(390, 844);
+        browser.open(url("/chat"));
+        browser.waitFor(By.id("message"));
+        browser.screenshot(SCREENSHOTS.resolve("chat-phone.png"));
+        browser.resize(1280, 900);
+
+        browser.driver().findElement(By.cssSelector("form[action='/logout'] button")).click();
+        browser.waitForText(By.cssSelector("h1"), "signed out", 30);
+        browser.open(url("/chat"));
+        browser.waitFor(By.id("username"));
+        assertOnlyOwnRequests();
+    }
+
+    @Test
+    @Order(6)
+    void aUserIsRefusedTheConsole() {
+        try (Browser bob = Browser.start()) {
+            bob.open(url("/chat")).signIn("bob", "bob-pw");
+            bob.waitFor(By.id("message"));
+            assertTrue(bob.driver().findElements(By.linkText("Console")).isEmpty(), "no console link for a user");
+            bob.open(url("/console/sources"));
+            bob.waitForText(By.cssSelector("h1"), "Not allowed", 15);
+            bob.screenshot(SCREENSHOTS.resolve("console-forbidden.png"));
+            bob.open(url("/chat"));
+            bob.waitFor(By.id("message"));
+            Object status = bob.driver().executeAsyncScript(
+                    "const done = arguments[arguments.length - 1];"
+                            + "fetch('/console/sources').then(r => done(r.status), e => done(String(e)));");
+            assertEquals(403L, status);
+        }
+    }
+
     void assertOnlyOwnRequests() {
         String own = URI.create(url("/")).getAuthority();
         List<String> foreign = browser.requests().stream().filter(u -> u.startsWith("http"))
