@@ -104,6 +104,15 @@ class WebPagesTest {
         browser.waitForText(By.cssSelector("#turns .turn .rated"), "helpful", 10);
         browser.screenshot(SCREENSHOTS.resolve("chat.png"));
 
+        // a second question in the same conversation: its time to first token no longer includes model discovery
+        browser.driver().findElement(By.id("message")).sendKeys("How long does a restore take?");
+        browser.driver().findElement(By.id("ask-button")).click();
+        new org.openqa.selenium.support.ui.WebDriverWait(browser.driver(), java.time.Duration.ofSeconds(30))
+                .until(d -> d.findElements(By.cssSelector("#turns .turn .meta")).size() == 2);
+        List<WebElement> metas = browser.driver().findElements(By.cssSelector("#turns .turn .meta"));
+        metric("chat time to first token (server, first question, includes model discovery): " + metas.get(0).getText());
+        metric("chat time to first token (server, second question): " + metas.get(1).getText());
+
         assertOnlyOwnRequests();
     }
 
@@ -220,10 +229,42 @@ class WebPagesTest {
             bob.screenshot(SCREENSHOTS.resolve("console-forbidden.png"));
             bob.open(url("/chat"));
             bob.waitFor(By.id("message"));
+            // page weight of the chat page, cold cache: every byte the browser transfers to show it
+            bob.networkEvents();
+            bob.driver().executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", true));
+            bob.open(url("/chat"));
+            bob.waitFor(By.id("message"));
+            long bytes = 0;
+            int count = 0;
+            StringBuilder each = new StringBuilder();
+            Map<String, String> urls = new java.util.HashMap<>();
+            for (com.fasterxml.jackson.databind.JsonNode e : bob.networkEvents()) {
+                String method = e.path("method").asText();
+                String id = e.path("params").path("requestId").asText();
+                if (method.equals("Network.requestWillBeSent")) urls.put(id, e.path("params").path("request").path("url").asText());
+                if (method.equals("Network.loadingFinished")) {
+                    long n = e.path("params").path("encodedDataLength").asLong();
+                    bytes += n;
+                    count++;
+                    each.append("\n  ").append(n).append(" B ").append(urls.get(id));
+                }
+            }
+            metric("chat page weight, cold cache: " + count + " requests, " + bytes + " bytes transferred" + each);
+            bob.driver().executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", false));
             Object status = bob.driver().executeAsyncScript(
                     "const done = arguments[arguments.length - 1];"
                             + "fetch('/console/sources').then(r => done(r.status), e => done(String(e)));");
             assertEquals(403L, status);
+        }
+    }
+
+    /** Appends a measurement to target/web-metrics.txt (docs/benchmarks.md quotes it). */
+    static void metric(String line) {
+        try {
+            Files.writeString(Path.of("target", "web-metrics.txt"), line + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
