@@ -69,9 +69,10 @@ ensure_postgres() {
 }
 
 # ensure_test_prerequisites [EXTRA_DB...]: what the test suite and the benchmark need on this machine: curl, the
-# PostgreSQL manual (their corpus), a JDK >= 21, PostgreSQL with pgvector (and the extra databases named).
+# PostgreSQL manual (their corpus), Chromium and its driver (the browser tests of the web pages, WebPagesTest),
+# a JDK >= 21, PostgreSQL with pgvector (and the extra databases named).
 ensure_test_prerequisites() {
-  apt_install curl ca-certificates postgresql-doc-15
+  apt_install curl ca-certificates postgresql-doc-15 chromium chromium-driver
   ensure_java
   ensure_postgres "$@"
 }

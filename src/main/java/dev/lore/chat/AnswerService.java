@@ -127,7 +127,14 @@ public class AnswerService {
      */
     public void stream(String question, SearchFilters filters, ChatSettings settings, Caller caller, Consumer<String> onToken,
                        Consumer<Answer> onDone) {
-        List<SearchResult> chunks = retrieve(question, filters, settings, caller);
+        stream(question, retrieve(question, filters, settings, caller), settings, onToken, onDone);
+    }
+
+    /**
+     * Like {@link #stream(String, SearchFilters, ChatSettings, Caller, Consumer, Consumer)} over chunks already
+     * retrieved with {@link #retrieve} (the chat page keeps them as the turn's retrieval trace).
+     */
+    public void stream(String question, List<SearchResult> chunks, ChatSettings settings, Consumer<String> onToken, Consumer<Answer> onDone) {
         if (chunks.isEmpty()) {
             Answer a = nothingFound();
             onToken.accept(a.answer());
@@ -207,7 +214,11 @@ public class AnswerService {
      * The chunks to number: the request's filters narrowed to the allowed sources (none left: nothing to search), the
      * best {@code contextChunks}, then as many as fit the token budget (the best always).
      */
-    private List<SearchResult> retrieve(String question, SearchFilters filters, ChatSettings settings, Caller caller) {
+    /**
+     * The chunks an answer to {@code question} would use: the top {@code lore.chat.context-chunks} that {@code caller}
+     * may read, within the sources the settings allow and their token budget.
+     */
+    public List<SearchResult> retrieve(String question, SearchFilters filters, ChatSettings settings, Caller caller) {
         SearchFilters f = filters;
         if (settings.sourceIds() != null) {
             List<UUID> asked = filters.sourceIds();

@@ -1,5 +1,6 @@
 package dev.lore.security;
 
+import dev.lore.web.WebPaths;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -21,7 +22,7 @@ import java.util.Set;
  * Authenticates client applications by API key: {@code X-API-Key: lore_…} or {@code Authorization: Bearer lore_…}.
  * Runs before the OIDC bearer-token mechanism; requests without a key fall through to it. An unknown or revoked key
  * is a 401 (the key is never logged). The identity carries the key's {@link Caller} and the key itself (for the
- * per-key rate limit, {@link RateLimitFilter}).
+ * per-key rate limit, {@link RateLimitFilter}). The web pages ({@link WebPaths}) ignore keys: people log in there.
  */
 @ApplicationScoped
 public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
@@ -31,6 +32,8 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
+        // the web pages are for people, logged in through Keycloak (OIDC tenant "web"); keys are for /api clients
+        if (WebPaths.isPage(context.normalizedPath())) return Uni.createFrom().nullItem();
         String key = context.request().getHeader("X-API-Key");
         String auth = context.request().getHeader("Authorization");
         if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer lore_", 0, 12)) key = auth.substring(7).strip();
@@ -40,6 +43,8 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext context) {
+        // no 401 for a page: the OIDC mechanism's challenge (redirect to Keycloak's login) answers instead
+        if (WebPaths.isPage(context.normalizedPath())) return Uni.createFrom().nullItem();
         return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer"));
     }
 

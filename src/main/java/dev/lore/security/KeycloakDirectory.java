@@ -160,6 +160,31 @@ public class KeycloakDirectory {
     }
 
     /**
+     * The {@link Caller} a user of the tenant is when they sign in: their Lore roles and current groups. Lets an admin
+     * see what another person of the tenant may find (the console's search playground).
+     *
+     * @throws ApiException 404 when no enabled user of that name belongs to the tenant
+     */
+    public Caller callerOf(String tenant, String username) {
+        try {
+            UserRepresentation found = realm().users().searchByUsername(username, true).stream()
+                    .filter(u -> username.equalsIgnoreCase(u.getUsername())).findFirst()
+                    .orElseThrow(() -> ApiException.notFound("user " + username));
+            UserResource r = tenantUser(tenant, found.getId());
+            if (!Boolean.TRUE.equals(r.toRepresentation().isEnabled())) throw ApiException.notFound("user " + username);
+            Set<String> groups = new HashSet<>();
+            for (GroupRepresentation g : r.groups(0, 1000, true)) groups.add(g.getName());
+            Set<String> roles = new HashSet<>();
+            for (RoleRepresentation role : r.roles().realmLevel().listEffective()) {
+                if (ROLES.contains(role.getName())) roles.add(role.getName());
+            }
+            return new Caller(tenant, found.getUsername(), groups, roles);
+        } catch (RuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /**
      * Creates an enabled user in the tenant.
      *
      * @param password initial password (not temporary), or null to let the user set one through Keycloak
