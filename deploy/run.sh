@@ -102,6 +102,8 @@ cat >&2 <<MSG
          -d client_secret=lore-dev-secret -d username=bob -d password=bob-pw | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
     and -H "Authorization: Bearer \$TOKEN" instead of the X-API-Key header.
 
+  In a browser: $BASE/chat (sign in as bob / bob-pw) and the admin console $BASE/console (alice / alice-pw).
+
   Streamed: add -N -H 'Accept: text/event-stream'. API docs: $BASE/q/openapi. Stop: deploy/run.sh stop
 
 MSG
