@@ -63,7 +63,7 @@ class WebPagesTest {
         anonymous().get("/api/v1/sources").then().statusCode(401);
         given().get("/api/v1/sources").then().statusCode(200);
         String location = given().redirects().follow(false).get("/chat").then().statusCode(302).extract().header("Location");
-        assertTrue(location.startsWith("http://127.0.0.1:8180/realms/lore/protocol/openid-connect/auth"), location);
+        assertTrue(location.startsWith(dev.lore.support.Auth.KEYCLOAK + "/realms/lore/protocol/openid-connect/auth"), location);
         // an API key does not open the pages, and a bearer token does not either: they are for /api
         given().redirects().follow(false).get("/console").then().statusCode(302);
     }
@@ -271,7 +271,7 @@ class WebPagesTest {
     void assertOnlyOwnRequests() {
         String own = URI.create(url("/")).getAuthority();
         List<String> foreign = browser.requests().stream().filter(u -> u.startsWith("http"))
-                .filter(u -> !URI.create(u).getAuthority().equals(own) && !URI.create(u).getAuthority().equals("127.0.0.1:8180")).toList();
+                .filter(u -> !URI.create(u).getAuthority().equals(own) && !URI.create(u).getAuthority().equals(URI.create(dev.lore.support.Auth.KEYCLOAK).getAuthority())).toList();
         assertEquals(List.of(), foreign, "requests outside the application and Keycloak");
         assertFalse(browser.requests().isEmpty());
     }
