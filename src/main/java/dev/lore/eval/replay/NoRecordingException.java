@@ -1,0 +1,47 @@
+package dev.lore.eval.replay;
+
+import java.nio.file.Path;
+
+/**
+ * A model call in {@link CassetteMode#REPLAY} whose request the cassette does not hold: the prompt, the model, the
+ * tools or a sampling setting changed since the recording. No call was made to the model server. The message starts
+ * with {@code no recording for this request} and names the cassette file, the path, the request's key (first 12 hex
+ * characters) and its last user message, and says how to record again.
+ */
+public class NoRecordingException extends RuntimeException {
+
+    private final Path cassette;
+    private final String key;
+
+    /**
+     * @param cassette the cassette file that was searched
+     * @param method the HTTP method, e.g. {@code POST}
+     * @param path the path below the model server's base URL, e.g. {@code /chat/completions}
+     * @param key the request's full key (SHA-256 hex)
+     * @param lastUserMessage the request's last user message, or null when it has none
+     */
+    public NoRecordingException(Path cassette, String method, String path, String key, String lastUserMessage) {
+        super("no recording for this request in cassette " + cassette + ": " + method + " " + path + ", key "
+                + key.substring(0, Math.min(12, key.length())) + ", last user message "
+                + (lastUserMessage == null ? "(none)" : "\"" + truncate(lastUserMessage) + "\"")
+                + ". The prompt, model, tools or settings changed since it was recorded; record again against a live"
+                + " model server with `deploy/eval.sh record`.");
+        this.cassette = cassette;
+        this.key = key;
+    }
+
+    /** The cassette file that was searched. */
+    public Path cassette() {
+        return cassette;
+    }
+
+    /** The request's full key (SHA-256 hex of the canonical request). */
+    public String key() {
+        return key;
+    }
+
+    private static String truncate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+    }
+}
