@@ -17,12 +17,16 @@ import dev.lore.agent.tool.StreamedToolCallAccumulator;
 import dev.lore.agent.tool.ToolCallRepair;
 import dev.lore.chat.ModelConfig;
 import dev.lore.chat.ModelServer;
+import dev.lore.eval.replay.ActiveCassette;
+import dev.lore.eval.replay.Cassette;
+import dev.lore.eval.replay.ModelCassettes;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,8 +37,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -54,14 +60,20 @@ import java.util.function.Consumer;
  * stream that ends before {@code [DONE]} or a finish reason ({@link UncheckedIOException} around the cause). One
  * watchdog thread checks every open stream four times a second, so a stream costs no thread of its own beyond the
  * caller's.
+ *
+ * <p>When {@link ModelCassettes} says a cassette applies, a completion is recorded (its {@code data:} payloads, or
+ * its error status and body) or replayed from the cassette without a connection, the events read exactly as a live
+ * stream's; a request with no recording throws {@link dev.lore.eval.replay.NoRecordingException}.
  */
 @ApplicationScoped
 public class ModelStream {
 
     private static final long WATCH_EVERY_MILLIS = 250;
+    private static final String PATH = "/chat/completions";
 
     private final ModelServer models;
     private final ObjectMapper json;
+    private final ModelCassettes cassettes;
     private final HttpClient client;
     private final Set<Watch> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watchdog;
@@ -78,9 +90,10 @@ public class ModelStream {
     public record Completion(RepairedToolCalls output, String model, Integer tokensIn, Integer tokensOut) {}
 
     @Inject
-    public ModelStream(ModelServer models, ObjectMapper json) {
+    public ModelStream(ModelServer models, ObjectMapper json, ModelCassettes cassettes) {
         this.models = models;
         this.json = json;
+        this.cassettes = cassettes;
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(models.config().connectTimeout()).build();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -118,15 +131,22 @@ public class ModelStream {
      * @throws HttpException when the server answers with another status than 200
      * @throws UncheckedIOException when the server cannot be reached, stays silent for {@code lore.model.timeout}, the
      *     deadline passes or the stream breaks off
+     * @throws dev.lore.eval.replay.NoRecordingException when a cassette replays and has no recording of this request
      */
     public Completion complete(String model, Double temperature, List<ChatMessage> messages, List<AgentTool> tools,
                                Consumer<String> onText, long deadlineNanos) {
         ModelConfig config = models.config();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stripSlash(config.baseUrl()) + "/chat/completions"))
+        ObjectNode body = body(model, temperature, messages, tools);
+        Optional<ActiveCassette> cassette = cassettes.current();
+        if (cassette.isPresent() && cassette.get().replaying()) {
+            return replay(cassette.get(), body, model, onText, tools, deadlineNanos);
+        }
+        List<String> recorded = cassette.isPresent() ? new ArrayList<>() : null;
+        HttpRequest request = HttpRequest.newBuilder(URI.create(stripSlash(config.baseUrl()) + PATH))
                 .timeout(config.timeout())
                 .header("Content-Type", "application/json").header("Accept", "text/event-stream")
                 .header("Authorization", "Bearer " + config.apiKey())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body(model, temperature, messages, tools)))).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body))).build();
         HttpResponse<InputStream> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -141,9 +161,21 @@ public class ModelStream {
         try (InputStream in = response.body()) {
             if (response.statusCode() != 200) {
                 String text = new String(in.readNBytes(2_000), StandardCharsets.UTF_8);
+                if (recorded != null) {
+                    cassette.get().record("POST", PATH, body, response.statusCode(), Cassette.responseBody(text), null);
+                }
                 throw new HttpException(response.statusCode(), text);
             }
-            return read(in, watch, model, onText, toolNames(tools));
+            Completion completion;
+            try {
+                completion = read(in, watch, model, onText, toolNames(tools), recorded);
+            } catch (HttpException e) {
+                // an error event in the stream: replaying the same events raises it again
+                if (recorded != null) cassette.get().record("POST", PATH, body, 200, null, recorded);
+                throw e;
+            }
+            if (recorded != null) cassette.get().record("POST", PATH, body, 200, null, recorded);
+            return completion;
         } catch (IOException e) {
             throw new UncheckedIOException(watch.failure(e));
         } finally {
@@ -151,8 +183,24 @@ public class ModelStream {
         }
     }
 
+    /** A completion from the cassette: its recorded events read like a live stream's, no connection opened. */
+    private Completion replay(ActiveCassette cassette, ObjectNode body, String model, Consumer<String> onText,
+                              List<AgentTool> tools, long deadlineNanos) {
+        Cassette.Interaction recorded = cassette.replay("POST", PATH, body);
+        if (recorded.status() != 200) throw new HttpException(recorded.status(), recorded.body());
+        InputStream in = new ByteArrayInputStream(recorded.eventStream());
+        try {
+            return read(in, new Watch(in, Long.MAX_VALUE, deadlineNanos), model, onText, toolNames(tools), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads the stream; {@code recorded}, when not null, receives every non-empty {@code data:} payload as read.
+     */
     private Completion read(InputStream in, Watch watch, String requestedModel, Consumer<String> onText,
-                            Set<String> toolNames) throws IOException {
+                            Set<String> toolNames, List<String> recorded) throws IOException {
         StreamedToolCallAccumulator calls = new StreamedToolCallAccumulator();
         StreamedTextGuard guard = new StreamedTextGuard();
         LineReader lines = new LineReader(in);
@@ -172,6 +220,7 @@ public class ModelStream {
             watch.activity();
             if (!line.startsWith("data:")) continue; // blank separators, comments (keep-alives), event names, ids
             String data = line.substring(line.length() > 5 && line.charAt(5) == ' ' ? 6 : 5).strip();
+            if (recorded != null && !data.isEmpty()) recorded.add(data);
             if (data.equals("[DONE]")) {
                 done = true;
                 continue;
