@@ -115,6 +115,9 @@ public class ModelServer {
                 .baseUrl(config.baseUrl()).apiKey(config.apiKey()).modelName(name.get())
                 .timeout(config.timeout()).maxRetries(0)
                 .temperature(config.temperature()).maxTokens(config.maxTokens())
+                // a request's JSON-schema response format is sent with "strict": true (servers then constrain
+                // decoding to the schema); requests without one are unaffected
+                .strictJsonSchema(true)
                 .build();
         chatModel = new Named<>(name.get(), m);
         return Optional.of(m);
