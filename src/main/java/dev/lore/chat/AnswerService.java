@@ -54,7 +54,7 @@ public class AnswerService {
     private static final Logger LOG = Logger.getLogger(AnswerService.class);
     private static final Pattern MARKER = Pattern.compile("\\[(\\d{1,2}(?:\\s*,\\s*\\d{1,2})*)]");
     /** Added to the agent's instructions: how to use and cite the numbered sources (Lore's citation contract). */
-    static final String CITATION_RULES = """
+    public static final String CITATION_RULES = """
             Answer the user's question using only the numbered sources in their message. After each statement, cite \
             the sources it comes from as [1], [2], etc. If the sources do not contain the answer, say so plainly \
             instead of guessing.""";

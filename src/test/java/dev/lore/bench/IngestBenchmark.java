@@ -261,7 +261,7 @@ class IngestBenchmark {
 
         // ---- d. search latency ---------------------------------------------------------------------------------
         List<JsonNode> questions = new ArrayList<>();
-        for (String line : resourceLines("/eval/pg-manual-questions.jsonl")) questions.add(json.readTree(line));
+        for (String line : resourceLines("/eval/suites/pg-manual.jsonl")) if (!line.contains("\"suite\"")) questions.add(json.readTree(line));
         List<String> queries = queries(questions, dir, queryTarget);
         SearchFilters filters = new SearchFilters(List.of(source), null, null, null);
         Function<String, List<String>> loreSearch = q -> retriever.search(q, SEARCH_LIMIT, filters, dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList();

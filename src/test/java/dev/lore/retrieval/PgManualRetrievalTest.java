@@ -53,7 +53,7 @@ class PgManualRetrievalTest {
         }
 
         List<JsonNode> questions = new ArrayList<>();
-        for (String line : resourceLines("/eval/pg-manual-questions.jsonl")) questions.add(json.readTree(line));
+        for (String line : resourceLines("/eval/suites/pg-manual.jsonl")) if (!line.contains("\"suite\"")) questions.add(json.readTree(line));
         assertTrue(questions.size() >= 25);
         SearchFilters filters = new SearchFilters(List.of(UUID.fromString(sourceId)), null, null, null);
         Map<String, Map<String, Double>> report = new LinkedHashMap<>();

@@ -34,6 +34,9 @@ public class ScriptedModelResource implements QuarkusTestResourceLifecycleManage
             }
             s.start();
         }
+        // deploy/eval.sh record against a real model server: the evaluation gate's recording run talks to it instead
+        String live = System.getenv("LORE_EVAL_MODEL_URL");
+        if (live != null && !live.isBlank()) return Map.of("lore.model.base-url", live, "lore.model.timeout", "300s");
         return Map.of("lore.model.base-url", s.baseUrl(), "lore.model.timeout", TIMEOUT);
     }
 

@@ -76,6 +76,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
     private final List<ObjectNode> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger modelListings = new AtomicInteger();
     private volatile Step defaultStep = Step.answer(DEFAULT_ANSWER);
+    private volatile java.util.function.Function<ObjectNode, Step> responder;
     private volatile int port;
     private HttpServer server;
     private ExecutorService executor;
@@ -202,6 +203,18 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets a function that answers each request the script queue does not (it reads the parsed request body; null
+     * falls through to the default step), e.g. a scripted model that reads the prompt. {@link #reset()} removes it.
+     *
+     * @param fn the responder, or null for none
+     * @return this server
+     */
+    public ScriptedOpenAiServer setResponder(java.util.function.Function<ObjectNode, Step> fn) {
+        responder = fn;
+        return this;
+    }
+
     /** How many scripted steps have not been served yet. */
     public int pending() {
         return script.size();
@@ -216,6 +229,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
         requests.clear();
         modelListings.set(0);
         defaultStep = Step.answer(DEFAULT_ANSWER);
+        responder = null;
     }
 
     /** Forgets the recorded requests. */
@@ -302,6 +316,7 @@ public final class ScriptedOpenAiServer implements AutoCloseable {
             requests.notifyAll();
         }
         Step step = script.pollFirst();
+        if (step == null && responder != null) step = responder.apply(request);
         if (step == null) step = defaultStep;
         CountDownLatch stop = stopped;
         if (step.delayMillis() > 0 && waitOrStopped(stop, step.delayMillis())) return;

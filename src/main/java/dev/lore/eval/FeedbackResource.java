@@ -1,0 +1,274 @@
+package dev.lore.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lore.agent.Agent;
+import dev.lore.agent.Conversation;
+import dev.lore.agent.ConversationMemory;
+import dev.lore.platform.ApiException;
+import dev.lore.security.Caller;
+import dev.lore.security.Callers;
+import io.agroal.api.AgroalDataSource;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Ratings of answers and their conversion into evaluation cases: {@code /api/v1/feedback}.
+ *
+ * <p>Anyone rates their own answers: a bot-API agent turn (the conversation's owner) or a chat-page turn (its
+ * asker; the page itself posts through its own form). A rating is stored with the turn's trace: the retrieved chunks
+ * of a chat answer, the tool calls and results of an agent turn. Admins list ratings and turn one into an eval case
+ * with one call: a thumbs-up keeps what the turn did as the expectation (the answer as reference and its cited
+ * documents, or the agent's tool calls); a thumbs-down needs the expectation in the call (facts, documents to cite or
+ * expected tool calls), since the turn itself was wrong.
+ */
+@Path("/api/v1/feedback")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Feedback")
+public class FeedbackResource {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject AgroalDataSource dataSource;
+    @Inject Callers callers;
+    @Inject ConversationMemory memory;
+    @Inject EvalStore store;
+
+    /**
+     * A rating.
+     *
+     * @param turnId the turn rated: an agent turn ({@code turnId} of a conversation reply) or a chat-page turn
+     * @param rating 1 (thumbs up) or -1 (thumbs down)
+     * @param comment optional, at most 2,000 characters
+     */
+    public record Rate(@NotNull UUID turnId, @NotNull @Pattern(regexp = "1|-1") String rating, @Size(max = 2000) String comment) {}
+
+    /**
+     * A rating as listed.
+     *
+     * @param kind {@code agent} (bot API) or {@code chat} (chat page)
+     * @param trace tool calls (agent) or retrieved chunks (chat) when it was rated
+     */
+    public record FeedbackView(UUID turnId, String kind, UUID conversationId, String username, int rating, String comment, String question,
+                               String answer, JsonNode trace, Instant at) {}
+
+    /**
+     * What the eval case should expect, overriding what is taken from the turn.
+     *
+     * @param suite stored suite to add the case to (default {@code feedback})
+     * @param caseId case id (default {@code fb-<first 8 of the turn id>})
+     * @param facts facts the answer must contain
+     * @param cite document keys or URIs that must be cited
+     * @param reference reference answer
+     * @param expectedCalls expected tool calls {@code [{name, arguments}]} (agent turns)
+     */
+    public record CaseRequest(@Pattern(regexp = "[a-z0-9][a-z0-9._-]{0,80}") String suite, @Size(max = 100) String caseId, List<String> facts,
+                              List<String> cite, @Size(max = 20_000) String reference, JsonNode expectedCalls) {}
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Caller.ADMIN, Caller.CURATOR, Caller.USER})
+    @Operation(summary = "Rate an answer", description = "Thumbs up (1) or down (-1) with an optional comment, on a turn of your own; rating again replaces it.")
+    public Response rate(@Valid @NotNull Rate body) {
+        Caller caller = callers.current();
+        int rating = Integer.parseInt(body.rating());
+        String comment = body.comment() == null || body.comment().isBlank() ? null : body.comment().strip();
+        AgentTurn turn = agentTurn(body.turnId(), caller.tenant());
+        if (turn != null) {
+            if (!caller.username().equals(turn.conversation().owner)) throw new ApiException(404, "no such turn", body.turnId().toString());
+            update("""
+                    INSERT INTO agent_feedback (turn_id, conversation_id, tenant_id, username, rating, comment, question, reply, trace)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                    ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, updated_at = now()""",
+                    body.turnId(), turn.conversation().id, caller.tenant(), caller.username(), (short) rating, comment, turn.question(), turn.reply(),
+                    turn.trace().toString());
+            return Response.noContent().build();
+        }
+        int n = update("""
+                INSERT INTO feedback (turn_id, tenant_id, username, rating, comment, question, mode, retrieval)
+                SELECT t.id, t.tenant_id, th.owner, ?, ?, t.question, t.mode, t.retrieval FROM chat_turn t JOIN chat_thread th ON th.id = t.thread_id
+                WHERE t.id = ? AND t.tenant_id = ? AND th.owner = ?
+                ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, updated_at = now()""",
+                (short) rating, comment, body.turnId(), caller.tenant(), caller.username());
+        if (n == 0) throw new ApiException(404, "no such turn", body.turnId().toString());
+        return Response.noContent().build();
+    }
+
+    @GET
+    @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
+    @Operation(summary = "Ratings", description = "The tenant's rated answers (chat page and bot API), newest first.")
+    public List<FeedbackView> list(@QueryParam("limit") @DefaultValue("100") int limit) {
+        String tenant = callers.current().tenant();
+        List<FeedbackView> out = new ArrayList<>();
+        query("""
+                SELECT f.turn_id, 'agent', f.conversation_id, f.username, f.rating, f.comment, f.question, f.reply, f.trace::text, f.updated_at
+                FROM agent_feedback f WHERE f.tenant_id = ?
+                UNION ALL
+                SELECT f.turn_id, 'chat', t.thread_id, f.username, f.rating, f.comment, f.question, t.answer,
+                       jsonb_build_object('retrieval', f.retrieval, 'citations', t.citations)::text, f.updated_at
+                FROM feedback f JOIN chat_turn t ON t.id = f.turn_id WHERE f.tenant_id = ?
+                ORDER BY 10 DESC LIMIT ?""", rs -> out.add(new FeedbackView(rs.getObject(1, UUID.class), rs.getString(2), rs.getObject(3, UUID.class),
+                rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), tree(rs.getString(9)),
+                rs.getTimestamp(10).toInstant())), tenant, tenant, Math.max(1, Math.min(limit, 1000)));
+        return out;
+    }
+
+    @POST
+    @Path("{turnId}/eval-case")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Caller.ADMIN)
+    @Operation(summary = "Turn a rated answer into an eval case",
+            description = "201 with the case (a suite line), stored in the suite named (default feedback); run it with POST /api/v1/evaluations {\"suite\":\"feedback\"}.")
+    public Response toEvalCase(@PathParam("turnId") UUID turnId, @Valid CaseRequest body) {
+        Caller caller = callers.current();
+        CaseRequest req = body == null ? new CaseRequest(null, null, null, null, null, null) : body;
+        FeedbackView f = list(1000).stream().filter(v -> v.turnId().equals(turnId)).findFirst()
+                .orElseThrow(() -> new ApiException(404, "no rating for this turn", turnId.toString()));
+        String suite = req.suite() == null ? "feedback" : req.suite();
+        String caseId = req.caseId() == null ? "fb-" + turnId.toString().substring(0, 8) : req.caseId();
+        ObjectNode c = JSON.createObjectNode();
+        c.put("id", caseId);
+        if (f.kind().equals("agent")) {
+            Conversation conv = Conversation.findById(f.conversationId());
+            Agent agent = conv == null ? null : Agent.findById(conv.agentId);
+            c.put("type", "agent").put("agent", agent == null ? Agent.DEFAULT_NAME : agent.name);
+            c.putArray("messages").add(f.question());
+            JsonNode calls = req.expectedCalls();
+            if (calls == null && f.rating() > 0) {
+                ArrayNode a = JSON.createArrayNode();
+                for (JsonNode t : f.trace()) a.addObject().put("name", t.path("name").asText()).set("arguments", t.path("arguments"));
+                calls = a;
+            }
+            if (calls == null || !calls.isArray() || calls.isEmpty()) {
+                throw new ApiException(422, "expectation needed", f.rating() > 0 ? "the rated turn made no tool calls: give expectedCalls"
+                        : "a thumbs-down turn was wrong: give the expectedCalls it should have made");
+            }
+            c.set("expectedCalls", calls);
+        } else {
+            c.put("type", "answer").put("question", f.question());
+            List<String> cite = req.cite();
+            if (cite == null && f.rating() > 0) {
+                cite = new ArrayList<>();
+                for (JsonNode ct : f.trace().path("citations")) if (ct.hasNonNull("uri") && !cite.contains(ct.get("uri").asText())) cite.add(ct.get("uri").asText());
+            }
+            String reference = req.reference() != null ? req.reference() : f.rating() > 0 ? f.answer() : null;
+            if (f.rating() < 0 && req.facts() == null && req.cite() == null && req.reference() == null) {
+                throw new ApiException(422, "expectation needed", "a thumbs-down answer was wrong: give the facts, documents to cite or reference answer it should have had");
+            }
+            if (reference != null) c.put("reference", reference);
+            ArrayNode facts = c.putArray("facts");
+            if (req.facts() != null) req.facts().forEach(facts::add);
+            ArrayNode ca = c.putArray("cite");
+            if (cite != null) cite.forEach(ca::add);
+        }
+        ObjectNode from = c.putObject("from");
+        from.put("turnId", turnId.toString()).put("rating", f.rating()).put("ratedBy", f.username());
+        if (f.comment() != null) from.put("comment", f.comment());
+        EvalSuite.caseOf(c); // the case must be valid as a suite line
+        store.saveCase(caller.tenant(), suite, caseId, c, turnId, caller.username());
+        return Response.status(201).entity(Map.of("suite", suite, "case", c)).build();
+    }
+
+    /** An agent turn: its conversation, the user's message, the final reply and the tool trace. */
+    private record AgentTurn(Conversation conversation, String question, String reply, ArrayNode trace) {}
+
+    private AgentTurn agentTurn(UUID turnId, String tenant) {
+        UUID[] conv = new UUID[1];
+        query("SELECT m.conversation_id FROM conversation_message m JOIN conversation c ON c.id = m.conversation_id "
+                + "WHERE m.turn_id = ? AND c.tenant_id = ? LIMIT 1", rs -> conv[0] = rs.getObject(1, UUID.class), turnId, tenant);
+        if (conv[0] == null) return null;
+        Conversation c = Conversation.findById(conv[0]);
+        String question = null, reply = "";
+        ArrayNode trace = JSON.createArrayNode();
+        Map<String, ObjectNode> byCall = new java.util.HashMap<>();
+        for (ConversationMemory.Message m : memory.all(conv[0])) {
+            if (!turnId.equals(m.turnId())) continue;
+            switch (m.role()) {
+                case "user" -> question = m.content();
+                case "assistant" -> {
+                    if (m.content() != null && !m.content().isBlank()) reply = m.content();
+                    if (m.toolCalls() != null) for (JsonNode call : m.toolCalls()) {
+                        ObjectNode t = trace.addObject().put("name", call.path("name").asText());
+                        t.set("arguments", parse(call.path("arguments")));
+                        byCall.put(call.path("id").asText(), t);
+                    }
+                }
+                case "tool" -> {
+                    ObjectNode t = byCall.get(m.toolCallId());
+                    String r = m.content() == null ? "" : m.content();
+                    if (t != null) t.put("result", r.length() > 2000 ? r.substring(0, 2000) + "…" : r);
+                }
+                default -> { }
+            }
+        }
+        return new AgentTurn(c, question == null ? "" : question, reply, trace);
+    }
+
+    private static JsonNode parse(JsonNode arguments) {
+        if (!arguments.isTextual()) return arguments;
+        try {
+            return JSON.readTree(arguments.asText());
+        } catch (java.io.IOException e) {
+            return arguments;
+        }
+    }
+
+    private static JsonNode tree(String s) {
+        try {
+            return s == null ? JSON.createArrayNode() : JSON.readTree(s);
+        } catch (java.io.IOException e) {
+            return JSON.createArrayNode();
+        }
+    }
+
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    private void query(String sql, RowReader reader, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) reader.read(rs);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("feedback: " + e.getMessage(), e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("feedback: " + e.getMessage(), e);
+        }
+    }
+}
