@@ -6,7 +6,8 @@ import java.nio.file.Path;
  * A model call in {@link CassetteMode#REPLAY} whose request the cassette does not hold: the prompt, the model, the
  * tools or a sampling setting changed since the recording. No call was made to the model server. The message starts
  * with {@code no recording for this request} and names the cassette file, the path, the request's key (first 12 hex
- * characters) and its last user message, and says how to record again.
+ * characters) and its last user message (200 characters at most: the first and last 100 of a longer one), and says how
+ * to record again.
  */
 public class NoRecordingException extends RuntimeException {
 
@@ -40,8 +41,13 @@ public class NoRecordingException extends RuntimeException {
         return key;
     }
 
-    private static String truncate(String text) {
+    /**
+     * The message on one line, at most 200 characters of it: its first and last 100 when longer (a RAG prompt puts
+     * the sources first and the question last).
+     */
+    static String truncate(String text) {
         String oneLine = text.replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 100).stripTrailing() + " … "
+                + oneLine.substring(oneLine.length() - 100).stripLeading();
     }
 }

@@ -147,7 +147,7 @@ class CassetteTest {
     @Test
     void noRecordingNamesFileKeyPathAndLastUserMessage() throws IOException {
         Cassette c = Cassette.create(dir.resolve("eval.json"));
-        String longQuestion = "Why? ".repeat(100);
+        String longQuestion = "Sources: [1] Backups. " + "Why? ".repeat(100) + "Question: how long are backups kept?";
         JsonNode request = JSON.readTree("{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":\"earlier\"},{\"role\":\"assistant\",\"content\":\"ok\"},"
                 + "{\"role\":\"user\",\"content\":\"" + longQuestion + "\"}]}");
@@ -159,7 +159,9 @@ class CassetteTest {
         assertTrue(e.getMessage().contains("POST /chat/completions"), e.getMessage());
         assertTrue(e.getMessage().contains("key " + key.substring(0, 12) + ","), e.getMessage());
         assertFalse(e.getMessage().contains(key.substring(0, 13)), "only 12 hex characters of the key");
-        assertTrue(e.getMessage().contains("\"" + longQuestion.strip().substring(0, 200) + "…\""), e.getMessage());
+        String shown = longQuestion.substring(0, 100).stripTrailing() + " … "
+                + longQuestion.substring(longQuestion.length() - 100).stripLeading();
+        assertTrue(e.getMessage().contains("last user message \"" + shown + "\"."), e.getMessage());
         assertFalse(e.getMessage().contains("earlier"), "the last user message, not an earlier one");
         assertTrue(e.getMessage().contains("deploy/eval.sh record"), e.getMessage());
     }
