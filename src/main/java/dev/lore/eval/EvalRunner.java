@@ -146,24 +146,21 @@ public class EvalRunner {
      */
     public RunResult run(EvalSuite suite, Options options, Caller caller, IntConsumer progress) {
         Instant started = Instant.now();
+        Cassette cassette = options.cassette() == CassetteMode.OFF ? null
+                : options.cassette() == CassetteMode.RECORD ? Cassette.create(options.cassetteFile()) : Cassette.load(options.cassetteFile());
         try {
-            return Tenants.call(caller.tenant(), () -> {
-                if (options.cassette() == CassetteMode.OFF) return runAll(suite, options, caller, progress, started);
-                Cassette cassette = Cassette.load(options.cassetteFile());
-                try {
-                    return cassettes.with(cassette, options.cassette(), () -> runAll(suite, options, caller, progress, started));
-                } finally {
-                    if (options.cassette() == CassetteMode.RECORD) cassette.save();
-                }
-            });
+            return Tenants.call(caller.tenant(), () -> runAll(suite, options, caller, progress, started, cassette));
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("evaluation of " + suite.name() + " failed: " + e.getMessage(), e);
+        } finally {
+            if (cassette != null && options.cassette() == CassetteMode.RECORD) cassette.save();
         }
     }
 
-    private RunResult runAll(EvalSuite suite, Options options, Caller caller, IntConsumer progress, Instant started) throws IOException {
+    private RunResult runAll(EvalSuite suite, Options options, Caller caller, IntConsumer progress, Instant started, Cassette cassette)
+            throws Exception {
         SearchFilters filters = SearchFilters.NONE;
         Function<SearchResult, String> key = SearchResult::documentKey;
         if (suite.corpus() != null) {
@@ -173,7 +170,8 @@ public class EvalRunner {
         } else if (suite.source() != null) {
             filters = new SearchFilters(List.of(sourceId(caller.tenant(), suite.source())), null, null, null);
         }
-        Map<String, Object> config = config(suite, options, caller);
+        Map<String, Object> config = cassette == null ? config(suite, options, caller)
+                : cassettes.with(cassette, options.cassette(), () -> config(suite, options, caller)); // the model name as recorded
         List<CaseResult> results = new ArrayList<>();
         Map<String, List<Boolean>> trials = new LinkedHashMap<>();
         JsonNode domainDb = null;
@@ -183,18 +181,23 @@ public class EvalRunner {
             long t0 = System.nanoTime();
             CaseResult r;
             try {
-                r = switch (c) {
-                    case EvalCase.Retrieval rc -> retrieval(rc, suite, options, filters, key, caller);
-                    case EvalCase.Answer ac -> answer(ac, options, filters, caller);
+                // each case in its own cassette scope: a request without a recording fails that case, naming it
+                final JsonNode db = domainDb == null && c instanceof EvalCase.Agent ag && ag.endState() != null ? domainDb(suite) : domainDb;
+                domainDb = db;
+                final SearchFilters f = filters;
+                final Function<SearchResult, String> k = key;
+                java.util.concurrent.Callable<CaseResult> work = () -> switch (c) {
+                    case EvalCase.Retrieval rc -> retrieval(rc, suite, options, f, k, caller);
+                    case EvalCase.Answer ac -> answer(ac, options, f, caller);
                     case EvalCase.Agent ag -> {
-                        if (ag.endState() != null && domainDb == null) domainDb = domainDb(suite);
                         List<Boolean> outcomes = new ArrayList<>();
-                        CaseResult res = agentCase(ag, options, caller, domainDb, expectedStates, outcomes);
+                        CaseResult res = agentCase(ag, options, caller, db, expectedStates, outcomes);
                         trials.put(ag.id(), outcomes);
                         yield res;
                     }
                 };
-            } catch (RuntimeException e) {
+                r = cassette == null ? work.call() : cassettes.with(cassette, options.cassette(), work);
+            } catch (Exception e) {
                 LOG.warnf("eval %s case %s failed: %s", suite.name(), c.id(), e.toString());
                 ObjectNode d = JSON.createObjectNode().put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
                 r = new CaseResult(c.id(), c.type(), false, Map.of(), 0, null, null, d);
@@ -472,7 +475,7 @@ public class EvalRunner {
     }
 
     private UUID sourceId(String tenant, String name) {
-        Source s = Source.find("tenantId = ?1 and name = ?2", tenant, name).firstResult();
+        Source s = QuarkusTransaction.requiringNew().call(() -> Source.<Source>find("tenantId = ?1 and name = ?2", tenant, name).firstResult());
         if (s == null) throw new IllegalArgumentException("no source named '" + name + "' in tenant " + tenant);
         return s.id;
     }

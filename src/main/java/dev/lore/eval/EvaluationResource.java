@@ -44,6 +44,7 @@ public class EvaluationResource {
     @Inject EvaluationService service;
     @Inject EvalStore store;
     @Inject Callers callers;
+    @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
     /**
      * A run request.
@@ -154,7 +155,7 @@ public class EvaluationResource {
         EvalStore.Run r = run(id);
         if (r.gate() == null) throw new ApiException(404, "no gate report", "run " + id + " is " + r.status() + " and has no comparison with a baseline");
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules().treeToValue(r.gate(), Gate.Report.class).markdown();
+            return json.treeToValue(r.gate(), Gate.Report.class).markdown();
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

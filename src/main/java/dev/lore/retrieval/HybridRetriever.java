@@ -98,8 +98,10 @@ public class HybridRetriever {
         String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
         StringBuilder sql = new StringBuilder("WITH ");
         if (useVector) {
-            sql.append("vec AS (SELECT id, row_number() OVER (ORDER BY dist) AS rnk, 1 - dist AS sim FROM (")
-               .append("SELECT c.id, ").append(dist).append(" AS dist FROM chunk c WHERE true").append(where)
+            // ties (identical texts share an embedding) are broken by document key and position, never by the random
+            // chunk id, so the same corpus ranks the same way in every index (evaluation replays depend on it)
+            sql.append("vec AS (SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim FROM (")
+               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, ").append(dist).append(" AS dist FROM chunk c WHERE true").append(where)
                .append(" ORDER BY ").append(dist).append(" LIMIT ?) v)");
             params.add(vector);
             params.addAll(filterParams);
@@ -115,18 +117,21 @@ public class HybridRetriever {
             // chunks are dropped unless nothing else is left. A chunk scores the sum of its terms' IDF (a term found in
             // the title or headings counting 1.5 times) plus ts_rank_cd for frequency and proximity.
             sql.append("lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l), ")
-               .append("n AS MATERIALIZED (SELECT greatest(n_live_tup, 1)::float8 AS total FROM pg_stat_user_tables WHERE relid = 'chunk'::regclass), ")
+               // N = the chunks the caller may read (counted up to 200,000): statistics of what the caller searches,
+               // unmoved by other tenants' documents or by when the table was last analysed
+               .append("n AS MATERIALIZED (SELECT greatest(count(*), 1)::float8 AS total FROM (SELECT 1 FROM chunk c WHERE true").append(access).append(" LIMIT 200000) a), ")
                .append("df AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
                .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery").append(access).append(" LIMIT 5000) s) AS hits FROM lex), ")
                .append("idf AS MATERIALIZED (SELECT tq, tq_head, ln(1 + (greatest(n.total, hits) - hits + 0.5) / (hits + 0.5)) AS w, ")
                .append("  hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
                .append("terms AS MATERIALIZED (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)), ")
                .append("q AS MATERIALIZED (SELECT coalesce(string_agg(tq::text, ' | '), '')::tsquery AS tq FROM terms), ")
-               .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rnk, r FROM (")
-               .append("SELECT c.id, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq)")
+               .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM (")
+               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq)")
                .append(" + ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
-               .append(" ORDER BY r DESC LIMIT ?) t)");
+               .append(" ORDER BY r DESC, c.document_key, c.position LIMIT ?) t)");
             params.add(query);
+            params.addAll(accessParams);
             params.addAll(accessParams);
             params.addAll(filterParams);
             params.add(k);
@@ -138,7 +143,7 @@ public class HybridRetriever {
                         coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) AS score, vec.sim, fts.r
                  FROM vec FULL OUTER JOIN fts ON vec.id = fts.id
                  JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
-                 ORDER BY score DESC, c.id LIMIT ?""");
+                 ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?""");
         params.add(vectorWeight);
         params.add(rrfK);
         params.add(textWeight);
