@@ -206,7 +206,7 @@ class WebPagesTest {
         firstRun = browser.driver().findElement(By.id("eval-run-id")).getText().strip();
         String metrics = browser.driver().findElement(By.id("eval-metrics")).getText();
         assertTrue(metrics.contains("hit@5") && metrics.contains("mrr@10") && metrics.contains("pass_rate"), metrics);
-        assertTrue(browser.driver().findElement(By.id("eval-config")).getText().contains("embeddingModel"),
+        assertTrue(browser.driver().findElement(By.id("eval-config")).getText().toLowerCase().contains("embeddingmodel"),
                 browser.driver().findElement(By.id("eval-config")).getText());
         assertTrue(browser.driver().findElement(By.id("eval-cases")).getText().contains("q01"));
         // the polling stopped with the run: the finished section no longer asks for updates
