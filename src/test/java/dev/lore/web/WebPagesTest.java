@@ -230,6 +230,7 @@ class WebPagesTest {
         WebElement chart = charts.get(0);
         assertEquals(2, chart.findElements(By.cssSelector("circle.dot")).size(), "one point per run");
         assertEquals(1, chart.findElements(By.cssSelector("line.baseline")).size(), "the baseline as a dashed line");
+        browser.driver().executeScript("document.getElementById('eval-charts').scrollIntoView()");
         browser.screenshot(SCREENSHOTS.resolve("console-evaluations.png"));
         assertOnlyOwnRequests();
     }
