@@ -32,6 +32,7 @@ import dev.lore.security.Caller;
 import dev.lore.security.Tenants;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.control.ActivateRequestContext;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -144,6 +145,7 @@ public class EvalRunner {
      * @throws dev.lore.eval.replay.NoRecordingException (inside a case's detail, the case failing) in replay mode when a
      *     model request has no recording
      */
+    @ActivateRequestContext // runs started through the API execute on the background worker, outside any request
     public RunResult run(EvalSuite suite, Options options, Caller caller, IntConsumer progress) {
         Instant started = Instant.now();
         Cassette cassette = options.cassette() == CassetteMode.OFF ? null

@@ -9,6 +9,7 @@ import dev.lore.security.Caller;
 import dev.lore.security.Callers;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
@@ -76,7 +77,7 @@ public class EvaluationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run a suite", description = "202 with the run id; GET the run for progress and results.")
-    public Response start(RunRequest body) {
+    public Response start(@Valid RunRequest body) {
         if (body == null) throw new ApiException(400, "no body", "give at least suite");
         Caller caller = callers.current();
         EvalSuite suite = service.resolve(new EvaluationService.Request(body.suite(), body.cases(), body.path(), body.split(), body.source(),

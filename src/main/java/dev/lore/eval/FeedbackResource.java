@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lore.agent.Agent;
 import dev.lore.agent.Conversation;
 import dev.lore.agent.ConversationMemory;
 import dev.lore.platform.ApiException;
@@ -32,7 +31,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -59,7 +57,8 @@ public class FeedbackResource {
     @Inject AgroalDataSource dataSource;
     @Inject Callers callers;
     @Inject ConversationMemory memory;
-    @Inject EvalStore store;
+    @Inject FeedbackStore feedback;
+    @Inject FeedbackCases cases;
 
     /**
      * A rating.
@@ -74,7 +73,7 @@ public class FeedbackResource {
      * A rating as listed.
      *
      * @param kind {@code agent} (bot API) or {@code chat} (chat page)
-     * @param trace tool calls (agent) or retrieved chunks (chat) when it was rated
+     * @param trace tool calls (agent), or {@code {retrieval, citations, mode}} (chat) when it was rated
      */
     public record FeedbackView(UUID turnId, String kind, UUID conversationId, String username, int rating, String comment, String question,
                                String answer, JsonNode trace, Instant at) {}
@@ -125,19 +124,7 @@ public class FeedbackResource {
     @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Operation(summary = "Ratings", description = "The tenant's rated answers (chat page and bot API), newest first.")
     public List<FeedbackView> list(@QueryParam("limit") @DefaultValue("100") int limit) {
-        String tenant = callers.current().tenant();
-        List<FeedbackView> out = new ArrayList<>();
-        query("""
-                SELECT f.turn_id, 'agent', f.conversation_id, f.username, f.rating, f.comment, f.question, f.reply, f.trace::text, f.updated_at
-                FROM agent_feedback f WHERE f.tenant_id = ?
-                UNION ALL
-                SELECT f.turn_id, 'chat', t.thread_id, f.username, f.rating, f.comment, f.question, t.answer,
-                       jsonb_build_object('retrieval', f.retrieval, 'citations', t.citations)::text, f.updated_at
-                FROM feedback f JOIN chat_turn t ON t.id = f.turn_id WHERE f.tenant_id = ?
-                ORDER BY 10 DESC LIMIT ?""", rs -> out.add(new FeedbackView(rs.getObject(1, UUID.class), rs.getString(2), rs.getObject(3, UUID.class),
-                rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), tree(rs.getString(9)),
-                rs.getTimestamp(10).toInstant())), tenant, tenant, Math.max(1, Math.min(limit, 1000)));
-        return out;
+        return feedback.list(callers.current().tenant(), limit);
     }
 
     @POST
@@ -147,53 +134,8 @@ public class FeedbackResource {
     @Operation(summary = "Turn a rated answer into an eval case",
             description = "201 with the case (a suite line), stored in the suite named (default feedback); run it with POST /api/v1/evaluations {\"suite\":\"feedback\"}.")
     public Response toEvalCase(@PathParam("turnId") UUID turnId, @Valid CaseRequest body) {
-        Caller caller = callers.current();
-        CaseRequest req = body == null ? new CaseRequest(null, null, null, null, null, null) : body;
-        FeedbackView f = list(1000).stream().filter(v -> v.turnId().equals(turnId)).findFirst()
-                .orElseThrow(() -> new ApiException(404, "no rating for this turn", turnId.toString()));
-        String suite = req.suite() == null ? "feedback" : req.suite();
-        String caseId = req.caseId() == null ? "fb-" + turnId.toString().substring(0, 8) : req.caseId();
-        ObjectNode c = JSON.createObjectNode();
-        c.put("id", caseId);
-        if (f.kind().equals("agent")) {
-            Conversation conv = Conversation.findById(f.conversationId());
-            Agent agent = conv == null ? null : Agent.findById(conv.agentId);
-            c.put("type", "agent").put("agent", agent == null ? Agent.DEFAULT_NAME : agent.name);
-            c.putArray("messages").add(f.question());
-            JsonNode calls = req.expectedCalls();
-            if (calls == null && f.rating() > 0) {
-                ArrayNode a = JSON.createArrayNode();
-                for (JsonNode t : f.trace()) a.addObject().put("name", t.path("name").asText()).set("arguments", t.path("arguments"));
-                calls = a;
-            }
-            if (calls == null || !calls.isArray() || calls.isEmpty()) {
-                throw new ApiException(422, "expectation needed", f.rating() > 0 ? "the rated turn made no tool calls: give expectedCalls"
-                        : "a thumbs-down turn was wrong: give the expectedCalls it should have made");
-            }
-            c.set("expectedCalls", calls);
-        } else {
-            c.put("type", "answer").put("question", f.question());
-            List<String> cite = req.cite();
-            if (cite == null && f.rating() > 0) {
-                cite = new ArrayList<>();
-                for (JsonNode ct : f.trace().path("citations")) if (ct.hasNonNull("uri") && !cite.contains(ct.get("uri").asText())) cite.add(ct.get("uri").asText());
-            }
-            String reference = req.reference() != null ? req.reference() : f.rating() > 0 ? f.answer() : null;
-            if (f.rating() < 0 && req.facts() == null && req.cite() == null && req.reference() == null) {
-                throw new ApiException(422, "expectation needed", "a thumbs-down answer was wrong: give the facts, documents to cite or reference answer it should have had");
-            }
-            if (reference != null) c.put("reference", reference);
-            ArrayNode facts = c.putArray("facts");
-            if (req.facts() != null) req.facts().forEach(facts::add);
-            ArrayNode ca = c.putArray("cite");
-            if (cite != null) cite.forEach(ca::add);
-        }
-        ObjectNode from = c.putObject("from");
-        from.put("turnId", turnId.toString()).put("rating", f.rating()).put("ratedBy", f.username());
-        if (f.comment() != null) from.put("comment", f.comment());
-        EvalSuite.caseOf(c); // the case must be valid as a suite line
-        store.saveCase(caller.tenant(), suite, caseId, c, turnId, caller.username());
-        return Response.status(201).entity(Map.of("suite", suite, "case", c)).build();
+        FeedbackCases.Made made = cases.make(callers.current(), turnId, body);
+        return Response.status(201).entity(Map.of("suite", made.suite(), "case", made.body())).build();
     }
 
     /** An agent turn: its conversation, the user's message, the final reply and the tool trace. */
@@ -237,14 +179,6 @@ public class FeedbackResource {
             return JSON.readTree(arguments.asText());
         } catch (java.io.IOException e) {
             return arguments;
-        }
-    }
-
-    private static JsonNode tree(String s) {
-        try {
-            return s == null ? JSON.createArrayNode() : JSON.readTree(s);
-        } catch (java.io.IOException e) {
-            return JSON.createArrayNode();
         }
     }
 

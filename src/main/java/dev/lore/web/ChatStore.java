@@ -26,7 +26,8 @@ import java.util.UUID;
 /**
  * The chat page's conversations, turns and ratings (tables {@code chat_thread}, {@code chat_turn}, {@code feedback}).
  * A thread is readable by the person who started it only; every method takes the {@link Caller} and filters on its
- * tenant and user name. The console reads a tenant's threads and ratings through the {@code tenant*} methods.
+ * tenant and user name. The console reads a tenant's threads through {@link #tenantThreads}; ratings of both kinds are
+ * read by {@link dev.lore.eval.FeedbackStore}.
  */
 @ApplicationScoped
 public class ChatStore {
@@ -46,11 +47,6 @@ public class ChatStore {
     public record Turn(UUID id, UUID threadId, int seq, String question, String answer, String mode, String model, String notice,
                        List<Citation> citations, List<Map<String, Object>> retrieval, Integer firstTokenMs, Integer durationMs,
                        Instant createdAt, Integer rating, String comment) {}
-
-    /** A rated answer, for the console. */
-    @TemplateData
-    public record Rating(UUID turnId, UUID threadId, String username, int rating, String comment, String question, String mode,
-                         String answer, List<Map<String, Object>> retrieval, Instant at) {}
 
     /** Starts a conversation of {@code caller}. */
     public ChatThread create(Caller caller, String title) {
@@ -123,16 +119,6 @@ public class ChatStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
                 ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, updated_at = now()""",
                 turn.id(), caller.tenant(), caller.username(), (short) rating, c, turn.question(), turn.mode(), write(turn.retrieval()));
-    }
-
-    /** The tenant's rated answers, newest first. */
-    public List<Rating> ratings(String tenant, int limit) {
-        String sql = """
-                SELECT f.turn_id, t.thread_id, f.username, f.rating, f.comment, f.question, f.mode, t.answer, f.retrieval::text, f.updated_at
-                FROM feedback f JOIN chat_turn t ON t.id = f.turn_id WHERE f.tenant_id = ? ORDER BY f.updated_at DESC LIMIT ?""";
-        return query(sql, rs -> new Rating(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), rs.getInt(4),
-                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), read(rs.getString(9), TRACE), rs.getTimestamp(10).toInstant()),
-                tenant, limit);
     }
 
     private List<ChatThread> threads(String where, int limit, Object... args) {

@@ -33,8 +33,7 @@ import java.util.Map;
 
 /**
  * Console: the search playground (an admin runs a query as any person of the tenant and sees the vector, full-text and
- * fused scores), the system page (model server reachability and latency, embedding model, index size, recent errors)
- * and the evaluations page.
+ * fused scores) and the system page (model server reachability and latency, embedding model, index size, recent errors).
  */
 @Path("/console")
 @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
@@ -53,7 +52,6 @@ public class ConsoleSearch {
 
     @Inject @Location("console/search.html") Template search;
     @Inject @Location("console/system.html") Template system;
-    @Inject @Location("console/evaluations.html") Template evaluations;
 
     @GET
     @Path("search")
@@ -97,12 +95,6 @@ public class ConsoleSearch {
                 "reembedNeeded", embeddings.indexNeedsReembed());
         return pages.page(system.instance()).data("section", "system").data("ok", null).data("error", null).data("model", model)
                 .data("embedding", embedding).data("index", queries.indexStats(me.tenant())).data("errors", queries.recentErrors(me.tenant(), 30));
-    }
-
-    @GET
-    @Path("evaluations")
-    public TemplateInstance evaluations() {
-        return pages.page(evaluations.instance()).data("section", "evaluations").data("ok", null).data("error", null);
     }
 
     /** GET {base}/models: reachable?, HTTP status, latency in ms. */

@@ -26,8 +26,7 @@ import org.jboss.resteasy.reactive.RestForm;
 
 /**
  * Console: the tenant's people in Keycloak (users with their roles and groups, enable/disable, grant/remove roles,
- * groups and memberships), through {@link DirectoryResource}, so the API's checks apply. Admins only. Also the
- * tenant's conversations and rated answers.
+ * groups and memberships), through {@link DirectoryResource}, so the API's checks apply. Admins only.
  */
 @Path("/console")
 @RolesAllowed(Caller.ADMIN)
@@ -39,11 +38,8 @@ public class ConsoleUsers {
     @Inject Pages pages;
     @Inject Callers callers;
     @Inject DirectoryResource directory;
-    @Inject ChatStore chats;
-    @Inject ConsoleQueries queries;
 
     @Inject @Location("console/users.html") Template users;
-    @Inject @Location("console/conversations.html") Template conversations;
 
     /**
      * A user with roles and groups.
@@ -138,15 +134,6 @@ public class ConsoleUsers {
             else directory.join(id, userId);
             return BACK;
         });
-    }
-
-    @GET
-    @Path("conversations")
-    public TemplateInstance conversations() {
-        String tenant = callers.current().tenant();
-        return pages.page(conversations.instance()).data("section", "conversations").data("ok", null).data("error", null)
-                .data("threads", chats.tenantThreads(tenant, 50)).data("agentConversations", queries.agentConversations(tenant, 50))
-                .data("ratings", chats.ratings(tenant, 50));
     }
 
     private static String blank(String s) {

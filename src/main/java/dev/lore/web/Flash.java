@@ -18,9 +18,17 @@ final class Flash {
 
     /** Runs {@code action}; on success redirects to the URL it returns with {@code ok}, on an API error to {@code back} with the error. */
     static Response run(String back, String ok, Supplier<String> action) {
-        String target;
+        return runWithMessage(back, () -> new String[] {action.get(), ok});
+    }
+
+    /**
+     * Like {@link #run}, for an action whose success message depends on its result: it returns the target URL and the
+     * message ({@code {target, message}}).
+     */
+    static Response runWithMessage(String back, Supplier<String[]> action) {
+        String[] result;
         try {
-            target = action.get();
+            result = action.get();
         } catch (ApiException e) {
             return redirect(back, "error", e.getMessage());
         } catch (jakarta.validation.ConstraintViolationException e) {
@@ -28,7 +36,7 @@ final class Flash {
                     .map(v -> last(v.getPropertyPath().toString()) + ": " + v.getMessage()).sorted()
                     .collect(java.util.stream.Collectors.joining("; ")));
         }
-        return redirect(target == null ? back : target, "ok", ok);
+        return redirect(result[0] == null ? back : result[0], "ok", result[1]);
     }
 
     private static String last(String path) {

@@ -17,6 +17,7 @@ import io.quarkus.qute.TemplateData;
 @TemplateData(target = dev.lore.agent.AgentResource.AgentView.class)
 @TemplateData(target = dev.lore.agent.AgentResource.ToolView.class)
 @TemplateData(target = dev.lore.agent.AuditLog.Event.class)
+@TemplateData(target = dev.lore.eval.Gate.Report.class)
 final class TemplateTypes {
     private TemplateTypes() {}
 }

@@ -110,6 +110,10 @@ class WebPagesTest {
         new org.openqa.selenium.support.ui.WebDriverWait(browser.driver(), java.time.Duration.ofSeconds(30))
                 .until(d -> d.findElements(By.cssSelector("#turns .turn .meta")).size() == 2);
         List<WebElement> metas = browser.driver().findElements(By.cssSelector("#turns .turn .meta"));
+        WebElement second = browser.driver().findElements(By.cssSelector("#turns .turn")).get(1);
+        second.findElement(By.cssSelector(".feedback button.down")).click();
+        new org.openqa.selenium.support.ui.WebDriverWait(browser.driver(), java.time.Duration.ofSeconds(10))
+                .until(d -> d.findElements(By.cssSelector("#turns .turn .rated")).size() == 2);
         metric("chat time to first token (server, first question, includes model discovery): " + metas.get(0).getText());
         metric("chat time to first token (server, second question): " + metas.get(1).getText());
 
@@ -187,14 +191,116 @@ class WebPagesTest {
         browser.open(url("/console/system"));
         browser.waitForText(By.id("model-server"), "reachable", 15);
         browser.screenshot(SCREENSHOTS.resolve("console-system.png"));
+        assertOnlyOwnRequests();
+    }
+
+    static String firstRun;
+
+    @Test
+    @Order(5)
+    void consoleRunsAnEvaluationWithLiveProgressAndShowsItsMetrics() {
         browser.open(url("/console/evaluations"));
         browser.waitForText(By.cssSelector("main h1"), "Evaluations", 15);
+        startEvaluation("pg-manual", "chat-docs", "3", null);
+        browser.waitForText(By.id("eval-status"), "succeeded", 180);
+        firstRun = browser.driver().findElement(By.id("eval-run-id")).getText().strip();
+        String metrics = browser.driver().findElement(By.id("eval-metrics")).getText();
+        assertTrue(metrics.contains("hit@5") && metrics.contains("mrr@10") && metrics.contains("pass_rate"), metrics);
+        assertTrue(browser.driver().findElement(By.id("eval-config")).getText().toLowerCase().contains("embeddingmodel"),
+                browser.driver().findElement(By.id("eval-config")).getText());
+        assertTrue(browser.driver().findElement(By.id("eval-cases")).getText().contains("q01"));
+        // the polling stopped with the run: the finished section no longer asks for updates
+        assertTrue(browser.driver().findElements(By.cssSelector("#eval-live[hx-trigger]")).isEmpty());
+
+        // a second run compared with the first: baseline, current, delta and status per metric
+        browser.open(url("/console/evaluations"));
+        startEvaluation("pg-manual", "chat-docs", "3", firstRun);
+        browser.waitForText(By.id("eval-status"), "succeeded", 180);
+        browser.waitForText(By.id("eval-gate"), "passed", 15);
+        String gated = browser.driver().findElement(By.id("eval-metrics")).getText();
+        assertTrue(gated.contains("hit@5") && gated.contains("+0.0000") && gated.contains("ok"), gated);
+        assertTrue(browser.driver().findElement(By.id("pass-to-fail")).getText().contains("None"));
+        browser.screenshot(SCREENSHOTS.resolve("console-evaluation.png"));
+
+        browser.open(url("/console/evaluations"));
+        browser.waitForText(By.id("eval-runs"), "succeeded", 15);
+        assertEquals(2, browser.driver().findElements(By.cssSelector("#eval-runs tr.eval-run")).size());
+        List<WebElement> charts = browser.driver().findElements(By.cssSelector("#eval-charts figure.chart"));
+        assertTrue(charts.stream().anyMatch(c -> c.getText().contains("pg-manual") && c.getText().contains("hit@5")), "a hit@5 chart");
+        WebElement chart = charts.get(0);
+        assertEquals(2, chart.findElements(By.cssSelector("circle.dot")).size(), "one point per run");
+        assertEquals(1, chart.findElements(By.cssSelector("line.baseline")).size(), "the baseline as a dashed line");
+        browser.driver().executeScript("document.getElementById('eval-charts').scrollIntoView()");
         browser.screenshot(SCREENSHOTS.resolve("console-evaluations.png"));
         assertOnlyOwnRequests();
     }
 
+    void startEvaluation(String suite, String source, String maxCases, String compareWith) {
+        new org.openqa.selenium.support.ui.Select(browser.waitFor(By.id("ev-suite"))).selectByValue(suite);
+        new org.openqa.selenium.support.ui.Select(browser.driver().findElement(By.id("ev-source"))).selectByValue(source);
+        browser.driver().findElement(By.id("ev-max")).sendKeys(maxCases);
+        if (compareWith != null) new org.openqa.selenium.support.ui.Select(browser.driver().findElement(By.id("ev-compare"))).selectByValue(compareWith);
+        browser.driver().findElement(By.cssSelector("#start-eval button[type=submit]")).click();
+        browser.waitFor(By.id("eval-live"));
+        browser.waitForText(By.cssSelector("main h1"), "Evaluation of " + suite, 15);
+    }
+
     @Test
-    @Order(5)
+    @Order(6)
+    void ratedAnswersOfBothKindsBecomeEvalCasesFromTheConsole() {
+        // a bot-API agent turn of alice's, rated through the API
+        ScriptedModelResource.server().reset();
+        ScriptedModelResource.server().enqueue(dev.lore.support.ScriptedOpenAiServer.Step.message("""
+                {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",
+                 "function":{"name":"search_knowledge","arguments":"{\\"query\\":\\"backup retention\\"}"}}]}""", "tool_calls"),
+                dev.lore.support.ScriptedOpenAiServer.Step.answer("Nightly backups are kept for 35 days [1]."));
+        String conv = asUser("alice").contentType(ContentType.JSON).body(Map.of()).post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+        String turn = asUser("alice").contentType(ContentType.JSON).body(Map.of("message", "how long do we keep backups?"))
+                .post("/api/v1/conversations/" + conv + "/messages").then().statusCode(200).extract().path("turnId");
+        asUser("alice").contentType(ContentType.JSON).body(Map.of("turnId", turn, "rating", "1", "comment", "right tool"))
+                .post("/api/v1/feedback").then().statusCode(204);
+        ScriptedModelResource.server().reset();
+
+        browser.open(url("/console/conversations"));
+        browser.waitForText(By.id("ratings"), "right tool", 15);
+        WebElement agentRow = row("right tool");
+        assertTrue(agentRow.getText().contains("agent") && agentRow.getText().contains("search_knowledge"), agentRow.getText());
+
+        // the chat answer rated "not helpful" needs its expectation: refused with the reason
+        WebElement down = row("How long does a restore take?");
+        down.findElement(By.cssSelector("details.make-case summary")).click();
+        down.findElement(By.cssSelector(".make-case-form button[type=submit]")).click();
+        browser.waitForText(By.cssSelector("main .flash.error"), "thumbs-down answer was wrong", 15);
+
+        // the helpful chat answer becomes a case with a fact, citing what it cited
+        WebElement up = row("Exactly what I needed");
+        up.findElement(By.cssSelector("details.make-case summary")).click();
+        up.findElement(By.cssSelector("textarea[name=facts]")).sendKeys("35 days");
+        up.findElement(By.cssSelector(".make-case-form button[type=submit]")).click();
+        browser.waitForText(By.id("made-case"), "35 days", 15);
+        String made = browser.driver().findElement(By.id("made-case")).getText();
+        assertTrue(made.contains(QUESTION) && made.contains("backups.md") && made.contains("\"type\" : \"answer\""), made);
+        assertTrue(browser.driver().findElement(By.cssSelector("main .flash")).getText().contains("stored in suite feedback"));
+        browser.screenshot(SCREENSHOTS.resolve("console-conversations.png"));
+
+        // and the agent turn, expecting the tool call it made
+        row("right tool").findElement(By.cssSelector("details.make-case summary")).click();
+        row("right tool").findElement(By.cssSelector(".make-case-form button[type=submit]")).click();
+        browser.waitForText(By.id("made-case"), "search_knowledge", 15);
+
+        browser.open(url("/console/evaluations"));
+        WebElement feedbackSuite = browser.waitFor(By.cssSelector("#ev-suite option[value=feedback]"));
+        assertTrue(feedbackSuite.getText().contains("2 cases"), feedbackSuite.getText());
+        assertOnlyOwnRequests();
+    }
+
+    WebElement row(String text) {
+        return browser.driver().findElements(By.cssSelector("#ratings tr.rating")).stream().filter(r -> r.getText().contains(text)).findFirst()
+                .orElseThrow(() -> new AssertionError("no rating row with " + text + ": " + browser.driver().findElement(By.id("ratings")).getText()));
+    }
+
+    @Test
+    @Order(7)
     void changesWithoutTheCsrfTokenAreRefusedAndSignOutEndsTheSession() {
         browser.open(url("/chat"));
         browser.waitFor(By.id("message"));
@@ -203,6 +309,13 @@ class WebPagesTest {
                         + "fetch('/chat/ask', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'message=hi'})"
                         + ".then(r => done(r.status), e => done(String(e)));");
         assertEquals(403L, status, "a page POST without the token is refused");
+        int runs = asUser("alice").get("/api/v1/evaluations").then().statusCode(200).extract().jsonPath().getList("$").size();
+        Object evalStatus = browser.driver().executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "fetch('/console/evaluations', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'suite=pg-manual&maxCases=1'})"
+                        + ".then(r => done(r.status), e => done(String(e)));");
+        assertEquals(403L, evalStatus, "starting an evaluation without the token is refused");
+        assertEquals(runs, asUser("alice").get("/api/v1/evaluations").then().extract().jsonPath().getList("$").size(), "no run was started");
 
         browser.resize(390, 844);
         browser.open(url("/chat"));
@@ -218,7 +331,7 @@ class WebPagesTest {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void aUserIsRefusedTheConsole() {
         try (Browser bob = Browser.start()) {
             bob.open(url("/chat")).signIn("bob", "bob-pw");
@@ -255,6 +368,18 @@ class WebPagesTest {
                     "const done = arguments[arguments.length - 1];"
                             + "fetch('/console/sources').then(r => done(r.status), e => done(String(e)));");
             assertEquals(403L, status);
+            // evaluations and making eval cases are for admins: the page and both actions, even with bob's own CSRF token
+            for (String[] req : List.of(new String[] {"GET", "/console/evaluations", ""}, new String[] {"GET", "/console/evaluations/" + firstRun, ""},
+                    new String[] {"POST", "/console/evaluations", "suite=pg-manual&maxCases=1"},
+                    new String[] {"POST", "/console/conversations/" + java.util.UUID.randomUUID() + "/eval-case", "suite=feedback"})) {
+                Object code = bob.driver().executeAsyncScript(
+                        "const done = arguments[arguments.length - 1];"
+                                + "const token = document.querySelector('meta[name=csrf-token]').content;"
+                                + "const init = arguments[0] === 'GET' ? {} : {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded',"
+                                + " 'X-CSRF-Token': token}, body: arguments[2]};"
+                                + "fetch(arguments[1], init).then(r => done(r.status), e => done(String(e)));", req[0], req[1], req[2]);
+                assertEquals(403L, code, req[0] + " " + req[1]);
+            }
         }
     }
 
