@@ -143,9 +143,6 @@ public class EvaluationService {
         opts.put("cassette", options.cassette().name().toLowerCase());
         store.create(caller.tenant(), id, suite.name(), caller.username(), suite.cases().size(), opts);
         worker.submit(() -> {
-            // a request context for the run, as an HTTP request has (entities, request-scoped beans)
-            io.quarkus.arc.ManagedContext requestContext = io.quarkus.arc.Arc.container().requestContext();
-            requestContext.activate();
             try {
                 store.started(id);
                 RunResult run = runner.run(suite, options, caller, done -> store.progress(id, done));
@@ -155,8 +152,6 @@ public class EvaluationService {
             } catch (RuntimeException e) {
                 LOG.warnf(e, "evaluation run %s of %s failed", id, suite.name());
                 store.failed(id, e.getMessage() == null ? e.toString() : e.getMessage());
-            } finally {
-                requestContext.terminate();
             }
         });
         return id;
