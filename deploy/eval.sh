@@ -18,7 +18,7 @@
 #                                          XQuAD en/de/es with the default embedding model (database lore_bench),
 #                                          then XQuAD zh with bge-small-zh-v1.5-q (database lore_bench_zh). Each
 #                                          corpus goes through Lore's whole pipeline (RetrievalQualityBenchmark).
-#                                          About 30-40 minutes on 2 cores. Results: target/bench/retrieval-<model>.md
+#                                          About an hour on 2 busy cores (SciFact ingestion is most of it). Results: target/bench/retrieval-<model>.md
 #                                          and .json (printed at the end), for docs/benchmarks.md.
 #
 # Environment: LORE_EVAL_ZH=false skips the Chinese run; LORE_EVAL_SUITES (default scifact,tau2,xquad) and

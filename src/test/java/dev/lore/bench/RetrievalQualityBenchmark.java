@@ -169,8 +169,11 @@ class RetrievalQualityBenchmark {
             }
             assertEquals(240, docs.size());
             assertEquals(1190, queries.size());
-            perLanguage.put(lang, suite("XQuAD " + lang + ": 240 paragraphs, 1190 questions", "xquad-" + lang, docs, queries, 20,
-                    List.of(HIT1, HIT5, MRR10), retriever));
+            Map<String, Object> r = suite("XQuAD " + lang + ": 240 paragraphs, 1190 questions", "xquad-" + lang, docs, queries, 20,
+                    List.of(HIT1, HIT5, MRR10), retriever);
+            String config = fulltextConfigs().get(lang);
+            if (config != null) r.put("fulltextConfigExperiment", fulltextConfigExperiment(lang, config, queries));
+            perLanguage.put(lang, r);
         }
         REPORT.put("xquad", perLanguage);
     }
@@ -252,6 +255,91 @@ class RetrievalQualityBenchmark {
         }
         scifact.put("hybridVariants", out);
         MD.append(md);
+    }
+
+    /** {@code lore.bench.fulltext-configs}, e.g. {@code de:german,es:spanish}: XQuAD language → PostgreSQL text search configuration. */
+    static Map<String, String> fulltextConfigs() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String p : System.getProperty("lore.bench.fulltext-configs", "").split(",")) {
+            if (p.contains(":")) out.put(p.substring(0, p.indexOf(':')), p.substring(p.indexOf(':') + 1));
+        }
+        return out;
+    }
+
+    /**
+     * What a per-language full-text configuration would give, measured outside Lore's index: the chunks of the
+     * language's XQuAD source are re-tokenised on the fly with {@code english} and with {@code config}, ranked like
+     * Lore's full-text branch (sum of BM25 IDF of the matched query terms, terms in over half the chunks dropped, plus
+     * {@code ts_rank_cd}; no title weighting, as XQuAD paragraphs have none), and each is fused with Lore's vector
+     * ranking by RRF (k = 60, 60 candidates each, as Lore does for limit 20).
+     */
+    Map<String, Object> fulltextConfigExperiment(String lang, String config, List<Query> queries) throws Exception {
+        UUID source = QuarkusTransaction.requiringNew().call(() ->
+                dev.lore.connector.Source.<dev.lore.connector.Source>find("name", "xquad-" + lang).firstResult().id);
+        SearchFilters filters = new SearchFilters(List.of(source), null, null, null);
+        Map<String, Object> out = new LinkedHashMap<>();
+        StringBuilder md = new StringBuilder("\nFull-text configuration experiment (" + lang + ", chunks re-tokenised on the fly, see the class javadoc):\n\n"
+                + "| configuration | full-text hit@5 | full-text MRR@10 | RRF with Lore's vector ranking: hit@5 | MRR@10 |\n|---|---:|---:|---:|---:|\n");
+        Map<String, List<String>> vector = new LinkedHashMap<>();
+        for (Query q : queries) {
+            vector.put(q.id(), retriever.search(q.text(), 60, filters, SearchMode.VECTOR, TestCallers.ADMIN).stream()
+                    .map(r -> r.chunkId() + " " + CorpusSources.docId(r)).toList());
+        }
+        for (String cfg : List.of("english", config)) {
+            double ftHit = 0, ftMrr = 0, hyHit = 0, hyMrr = 0;
+            for (Query q : queries) {
+                List<String> ft = dev.lore.security.Tenants.call(TestCallers.ADMIN.tenant(), () -> fulltext(source, cfg, q.text(), 60));
+                Set<String> rel = relevant(q.gains());
+                List<String> ftDocs = ft.stream().map(x -> x.substring(x.indexOf(' ') + 1)).toList();
+                ftHit += RetrievalMetrics.hitAtK(ftDocs, rel, 5);
+                ftMrr += RetrievalMetrics.reciprocalRank(ftDocs, rel, 10);
+                Map<String, Double> score = new LinkedHashMap<>();
+                List<String> v = vector.get(q.id());
+                for (int i = 0; i < v.size(); i++) score.merge(v.get(i), 1.0 / (60 + i + 1), Double::sum);
+                for (int i = 0; i < ft.size(); i++) score.merge(ft.get(i), 1.0 / (60 + i + 1), Double::sum);
+                List<String> fused = score.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                        .limit(20).map(e -> e.getKey().substring(e.getKey().indexOf(' ') + 1)).toList();
+                hyHit += RetrievalMetrics.hitAtK(fused, rel, 5);
+                hyMrr += RetrievalMetrics.reciprocalRank(fused, rel, 10);
+            }
+            int n = queries.size();
+            out.put(cfg, Map.of("fulltextHit@5", ftHit / n, "fulltextMRR@10", ftMrr / n, "rrfHit@5", hyHit / n, "rrfMRR@10", hyMrr / n));
+            md.append("| ").append(cfg).append(" | ").append(BenchOutput.f(ftHit / n, 3)).append(" | ").append(BenchOutput.f(ftMrr / n, 3))
+              .append(" | ").append(BenchOutput.f(hyHit / n, 3)).append(" | ").append(BenchOutput.f(hyMrr / n, 3)).append(" |\n");
+        }
+        MD.append(md);
+        System.out.println("[bench] full-text configurations for " + lang + ": " + JSON.writeValueAsString(out));
+        return out;
+    }
+
+    /** "chunkId corpusId" of the best chunks of a source for a query, full text with configuration {@code cfg} on the fly. */
+    private List<String> fulltext(UUID source, String cfg, String query, int limit) throws java.sql.SQLException {
+        String sql = """
+                WITH c AS MATERIALIZED (SELECT id, document_key, uri, to_tsvector(?::regconfig, coalesce(title, '') || ' ' || heading_path || ' ' || text) AS tsv
+                                        FROM chunk WHERE source_id = ?),
+                     lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector(?::regconfig, ?))) l),
+                     n AS (SELECT greatest(count(*), 1)::float8 AS total FROM c),
+                     idf AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, ln(1 + (n.total - hits + 0.5) / (hits + 0.5)) AS w, hits <= n.total / 2 AS selective
+                             FROM (SELECT l, (SELECT count(*) FROM c WHERE c.tsv @@ quote_literal(l)::tsquery) AS hits FROM lex) d, n WHERE hits > 0),
+                     terms AS MATERIALIZED (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)),
+                     q AS MATERIALIZED (SELECT coalesce(string_agg(tq::text, ' | '), '')::tsquery AS tq FROM terms)
+                SELECT c.id, c.document_key, c.uri FROM c, q WHERE c.tsv @@ q.tq
+                ORDER BY (SELECT sum(t.w) FROM terms t WHERE c.tsv @@ t.tq) + ts_rank_cd(c.tsv, q.tq, 1) DESC, c.id LIMIT ?""";
+        List<String> out = new ArrayList<>();
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, cfg);
+            ps.setObject(2, source);
+            ps.setString(3, cfg);
+            ps.setString(4, query);
+            ps.setInt(5, limit);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    SearchResult r = new SearchResult(rs.getObject(1, UUID.class), null, rs.getString(2), null, rs.getString(3), null, null, 0, null, null);
+                    out.add(r.chunkId() + " " + CorpusSources.docId(r));
+                }
+            }
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")
