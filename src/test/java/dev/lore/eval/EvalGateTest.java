@@ -196,6 +196,26 @@ class EvalGateTest {
                 .then().statusCode(400).body("detail", containsString("data-roots"));
         given().contentType("application/json").body(Map.of("suite", "pg-manual", "mode", "psychic")).post("/api/v1/evaluations")
                 .then().statusCode(400).body("detail", containsString("hybrid"));
+        // names become file names; server files stay inside the data roots; sources and baselines are checked up front
+        given().contentType("application/json").body(Map.of("suite", "../../x", "cases", "{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}")).post("/api/v1/evaluations")
+                .then().statusCode(400).body("detail", containsString("invalid suite name"));
+        given().contentType("application/json").body(Map.of("suite", "x", "cases", "{\"suite\":\"../../evil\"}\n{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}"))
+                .post("/api/v1/evaluations").then().statusCode(400).body("detail", containsString("invalid suite name"));
+        given().contentType("application/json").body(Map.of("suite", "x", "cases",
+                "{\"suite\":\"wipe\",\"domainDb\":\"/etc/passwd\"}\n{\"id\":\"w1\",\"type\":\"agent\",\"messages\":[\"hi\"],\"endState\":{\"domain\":\"retail\",\"actions\":[]}}"))
+                .post("/api/v1/evaluations").then().statusCode(400).body("detail", containsString("data-roots"));
+        given().contentType("application/json").body(Map.of("suite", "pg-manual", "source", "no-such-source")).post("/api/v1/evaluations")
+                .then().statusCode(400).body("detail", containsString("no-such-source"));
+        given().contentType("application/json").body(Map.of("suite", "api-smoke", "cases", cases, "baseline", Map.of())).post("/api/v1/evaluations")
+                .then().statusCode(400).body("title", equalTo("invalid baseline"));
+        // a run of some of a built-in suite's cases is not compared with its baseline (made on all of them)
+        String partial = given().contentType("application/json").body(Map.of("suite", "pg-manual", "source", "eval-api-docs", "maxCases", 2, "limit", 5))
+                .post("/api/v1/evaluations").then().statusCode(202).extract().path("id");
+        JsonPath p = awaitRun(partial);
+        assertEquals("succeeded", p.getString("run.status"), p.prettify());
+        assertTrue(p.get("run.gatePassed") == null, p.prettify());
+        assertTrue(p.getString("run.config.gate").startsWith("not compared"), p.prettify());
+        assertEquals("eval-api-docs", p.getString("run.options.source"));
         Auth.asUser("bob").contentType("application/json").body(Map.of("suite", "pg-manual")).post("/api/v1/evaluations").then().statusCode(403);
         Auth.asUser("bob").get("/api/v1/evaluations").then().statusCode(403);
     }
@@ -227,6 +247,8 @@ class EvalGateTest {
             assertEquals("agent", made.getString("case.type"));
             assertEquals("search_knowledge", made.getString("case.expectedCalls[0].name"));
             assertEquals("vacuum full", made.getString("case.expectedCalls[0].arguments.query"));
+            given().contentType("application/json").body(Map.of("suite", "pg-manual")).post("/api/v1/feedback/" + turn + "/eval-case")
+                    .then().statusCode(409);
             String jsonl = given().get("/api/v1/evaluations/suites/feedback-test/cases").then().statusCode(200).extract().asString();
             assertTrue(jsonl.lines().count() == 2 && jsonl.contains("\"search_knowledge\""), jsonl);
             EvalSuite parsed = EvalSuite.parse("feedback-test", jsonl, null);
