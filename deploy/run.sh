@@ -23,13 +23,16 @@ mkdir -p "$STATE"
 
 if [ "${1:-}" = "stop" ]; then
   if [ -f "$STATE/lore.pid" ] && kill "$(cat "$STATE/lore.pid")" 2>/dev/null; then log "stopped Lore"; else log "Lore was not running"; fi
-  rm -f "$STATE/lore.pid"; stop_keycloak; exit 0
+  rm -f "$STATE/lore.pid"
+  # only the Keycloak this script started (a Keycloak that already ran, e.g. for other checkouts, keeps running)
+  if [ -f "$STATE/keycloak-started" ]; then stop_keycloak; rm -f "$STATE/keycloak-started"; else log "Keycloak was not started by deploy/run.sh: left running"; fi
+  exit 0
 fi
 
 apt_install curl ca-certificates
 ensure_java
 ensure_postgres
-ensure_keycloak
+if _kc_realm_ready; then ensure_keycloak; else ensure_keycloak; mkdir -p "$STATE"; touch "$STATE/keycloak-started"; fi
 if [ -z "${LORE_DEMO_PATH:-}" ]; then apt_install postgresql-doc-15; fi
 [ -d "$DEMO_PATH" ] || die "demo folder $DEMO_PATH does not exist"
 

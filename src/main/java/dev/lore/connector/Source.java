@@ -38,4 +38,8 @@ public class Source extends PanacheEntityBase {
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
+    /** True for an evaluation corpus (made by an evaluation run): searched only when a search names it. */
+    @Column(nullable = false)
+    public boolean evaluation;
 }

@@ -29,6 +29,18 @@ import java.util.TreeMap;
 public record Baseline(String suite, String updatedAt, Map<String, Object> config, Map<String, Metric> metrics, List<String> passed,
                        List<String> failed) {
 
+    public Baseline {
+        if (metrics == null || metrics.isEmpty()) throw new IllegalArgumentException("a baseline needs metrics: {name: {value, tolerance}}");
+        metrics.forEach((k, m) -> {
+            if (m == null || !(m.tolerance() >= 0) || !Double.isFinite(m.value())) {
+                throw new IllegalArgumentException("baseline metric " + k + ": value must be a number and tolerance ≥ 0");
+            }
+        });
+        passed = passed == null ? List.of() : List.copyOf(passed);
+        failed = failed == null ? List.of() : List.copyOf(failed);
+        config = config == null ? Map.of() : config;
+    }
+
     /** Tolerance given to a metric that has none yet. */
     public static final double DEFAULT_TOLERANCE = 0.02;
 

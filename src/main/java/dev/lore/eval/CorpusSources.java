@@ -132,6 +132,7 @@ public class CorpusSources {
             s.name = name;
             s.config = config;
             s.createdAt = Instant.now();
+            s.evaluation = true;
             QuarkusTransaction.requiringNew().run(s::persist);
             sourceId = s.id;
         }
@@ -191,6 +192,7 @@ public class CorpusSources {
             s.name = name;
             s.config = config;
             s.createdAt = Instant.now();
+            s.evaluation = true;
             QuarkusTransaction.requiringNew().run(s::persist);
             sourceId = s.id;
         }

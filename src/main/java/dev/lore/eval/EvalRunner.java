@@ -385,13 +385,18 @@ public class EvalRunner {
         try {
             return JSON.readTree(suite.domainDb().toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the domain database " + suite.domainDb() + ": " + e.getMessage(), e);
+            // the parser's message may quote the file: say only that it is not a domain database
+            throw new IllegalArgumentException("the domain database " + suite.domainDb() + " cannot be read as JSON", e);
         }
     }
 
     private void resetDomain(EvalCase.Agent c, JsonNode db) {
         String domain = c.endState().path("domain").asText();
         if (!"retail".equals(domain)) throw new IllegalArgumentException("case " + c.id() + ": unknown end-state domain '" + domain + "' (known: retail)");
+        if (tools.find(Tenants.current(), "cancel_pending_order").isEmpty()) {
+            // the retail tables are the default tenant's demo: no other tenant may reset them
+            throw new IllegalArgumentException("case " + c.id() + ": the retail domain is not available to tenant " + Tenants.current());
+        }
         retailImporter.load(db.deepCopy());
     }
 
@@ -445,6 +450,8 @@ public class EvalRunner {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("suite", suite.name());
         c.put("cases", suite.cases().size());
+        if (suite.source() != null) c.put("source", suite.source());
+        if (suite.corpus() != null) c.put("corpusDocuments", suite.corpus().size());
         c.put("tenant", caller.tenant());
         c.put("mode", o.mode().name().toLowerCase());
         c.put("limit", o.limit());

@@ -42,7 +42,14 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** What a suite name may be: it names baseline and cassette files, so no path separators, no "..". */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]*(\\.[a-z0-9_-]+)*");
+
     public EvalSuite {
+        if (name == null || name.length() > 100 || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid suite name '" + name + "': lower-case letters, digits, '-', '_' and single dots, at most 100");
+        }
+        if (passAt < 1 || passAt > 1000) throw new IllegalArgumentException("suite " + name + ": passAt must be within 1..1000, was " + passAt);
         Set<String> ids = new HashSet<>();
         for (EvalCase c : cases) {
             if (!ids.add(c.id())) throw new IllegalArgumentException("suite " + name + ": case id '" + c.id() + "' appears twice");
@@ -66,7 +73,7 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
      * @throws IllegalArgumentException when there is no such suite or a line is invalid (message names the line)
      */
     public static EvalSuite builtIn(String name) {
-        if (!name.matches("[a-z0-9][a-z0-9._-]{0,80}")) throw new IllegalArgumentException("invalid suite name: " + name);
+        if (name == null || !NAME.matcher(name).matches()) throw new IllegalArgumentException("invalid suite name: " + name);
         try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream("eval/suites/" + name + ".jsonl")) {
             if (in == null) throw new IllegalArgumentException("no built-in suite '" + name + "' (eval/suites/" + name + ".jsonl)");
             return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8), null);
@@ -88,7 +95,7 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
             if (Files.exists(path.resolve("tasks.json")) && Files.exists(path.resolve("db.json"))) return tau2(path);
             throw new IllegalArgumentException(path + " is neither a BEIR folder (corpus.jsonl) nor a tau2 domain (tasks.json + db.json)");
         }
-        String name = path.getFileName().toString().replaceFirst("\\.jsonl$", "");
+        String name = nameOf(path.getFileName().toString().replaceFirst("\\.jsonl$", ""));
         return parse(name, Files.readString(path), path.getParent());
     }
 
@@ -108,7 +115,7 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
             });
             if (!gains.isEmpty() && data.queries().containsKey(q)) cases.add(new EvalCase.Retrieval(q, data.queries().get(q), gains));
         });
-        String name = folder.getFileName() + "-" + split;
+        String name = nameOf(folder.getFileName() + "-" + split);
         return new EvalSuite(name, "BEIR " + folder.getFileName() + ", split " + split, cases, null,
                 List.copyOf(data.corpus().values()), 10, null);
     }
@@ -133,9 +140,16 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
             cases.add(new EvalCase.Agent(task.path("id").asText(), "retail-support", List.of(opening, "Yes, I confirm. Please go ahead."),
                     calls, false, end));
         }
-        String folderName = folder.getFileName().toString();
+        String folderName = nameOf(folder.getFileName().toString());
         return new EvalSuite(folderName.startsWith("tau2") ? folderName : "tau2-" + folderName, "tau2-bench tasks of " + folder.getFileName(), cases, null, null, 5,
                 folder.resolve("db.json"));
+    }
+
+    /** A suite name made from a file or folder name: lower case, anything else than letters, digits, '-', '_', '.' as '-'. */
+    static String nameOf(String fileName) {
+        String n = fileName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-").replaceAll("\\.{2,}", ".")
+                .replaceAll("^[^a-z0-9]+", "").replaceAll("[.]+$", "");
+        return n.isEmpty() ? "suite" : n.length() > 100 ? n.substring(0, 100) : n;
     }
 
     private static String text(JsonNode n, String field) {
@@ -164,7 +178,7 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
                 throw new IllegalArgumentException("suite " + defaultName + ", line " + (i + 1) + ": not JSON (" + e.getOriginalMessage() + ")");
             }
             if (!n.isObject()) throw new IllegalArgumentException("suite " + defaultName + ", line " + (i + 1) + ": not a JSON object");
-            if (n.has("suite")) {
+            if (n.has("suite") && !n.has("id")) {
                 name = n.path("suite").asText(name);
                 description = n.path("description").asText("");
                 source = n.hasNonNull("source") ? n.get("source").asText() : null;
@@ -200,7 +214,12 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
                 Map<String, Integer> rel = new LinkedHashMap<>();
                 JsonNode r = n.path("relevant");
                 if (r.isArray()) r.forEach(x -> rel.put(x.asText(), 1));
-                else if (r.isObject()) r.fields().forEachRemaining(e -> rel.put(e.getKey(), e.getValue().asInt()));
+                else if (r.isObject()) r.fields().forEachRemaining(e -> {
+                    if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 1) {
+                        throw new IllegalArgumentException("case " + id + ": the gain of '" + e.getKey() + "' must be a whole number ≥ 1");
+                    }
+                    rel.put(e.getKey(), e.getValue().asInt());
+                });
                 else if (r.isTextual()) rel.put(r.asText(), 1);
                 if (rel.isEmpty()) throw new IllegalArgumentException("case " + id + ": 'relevant' must list at least one document");
                 return new EvalCase.Retrieval(id, required(n, "query"), rel);
@@ -227,6 +246,7 @@ public record EvalSuite(String name, String description, List<EvalCase> cases, S
 
     private static String required(JsonNode n, String field) {
         JsonNode v = n.get(field);
+        if (v != null && field.equals("id") && v.isIntegralNumber()) return v.asText();
         if (v == null || !v.isTextual() || v.asText().isBlank()) throw new IllegalArgumentException("missing or empty '" + field + "'");
         return v.asText();
     }

@@ -65,7 +65,7 @@ public class EvaluationResource {
      * @param cassette off (default), record or replay: model calls through {@code <lore.eval.cassette-dir>/<suite>.json}
      * @param baseline a baseline to compare with instead of the suite's committed one
      */
-    public record RunRequest(@Size(max = 100) String suite, @Size(max = 5_000_000) String cases, @Size(max = 1000) String path, String split,
+    public record RunRequest(@Size(max = 100) String suite, @Size(max = 1_000_000) String cases, @Size(max = 1000) String path, String split,
                              String source, @Min(1) Integer maxCases, String mode, @Min(1) @Max(1000) Integer limit, @Min(1) @Max(20) Integer trials,
                              Boolean judge, String agent, @Size(max = 20_000) String instructions, String cassette, JsonNode baseline) {}
 
@@ -87,7 +87,7 @@ public class EvaluationResource {
         try {
             options = new EvalRunner.Options(parseEnum(SearchMode.class, body.mode(), SearchMode.HYBRID, "mode"),
                     body.limit() == null ? 100 : body.limit(), body.trials() == null ? 1 : body.trials(), Boolean.TRUE.equals(body.judge()),
-                    body.agent(), body.instructions(), cassette, service.cassetteFile(suite.name(), cassette));
+                    body.agent(), body.instructions(), cassette, service.cassetteFile(caller.tenant(), suite.name(), cassette));
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, "invalid options", e.getMessage());
         }

@@ -85,7 +85,7 @@ public class EvaluationService {
                 s = EvalSuite.parse(r.suite() == null ? "inline" : r.suite(), r.cases(), null);
             } else if (r.path() != null) {
                 Path p = Path.of(r.path()).toAbsolutePath().normalize();
-                if (dataRoots.stream().map(x -> Path.of(x).toAbsolutePath().normalize()).noneMatch(p::startsWith)) {
+                if (!insideDataRoots(p)) {
                     throw new ApiException(400, "path outside the allowed data roots", p + " is not inside lore.eval.data-roots " + dataRoots);
                 }
                 if (!Files.exists(p)) throw new ApiException(404, "no such suite path", p.toString());
@@ -105,12 +105,32 @@ public class EvaluationService {
             if (r.source() != null) s = new EvalSuite(s.name(), s.description(), s.cases(), r.source(), s.corpus(), s.passAt(), s.domainDb());
             if (r.maxCases() != null) s = s.first(r.maxCases());
             if (s.cases().isEmpty()) throw new ApiException(400, "empty suite", "suite " + s.name() + " has no cases");
+            if (s.source() != null) {
+                String src = s.source();
+                boolean exists = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                        dev.lore.connector.Source.count("tenantId = ?1 and name = ?2", tenant, src) > 0);
+                if (!exists) throw new ApiException(400, "no such source", "no source named '" + src + "' in this tenant (the suite's retrieval and answer cases search it)");
+            }
+            if (s.domainDb() != null && !insideDataRoots(s.domainDb())) {
+                throw new ApiException(400, "domain database outside the allowed data roots", "domainDb must be inside lore.eval.data-roots " + dataRoots);
+            }
             return s;
         } catch (IllegalArgumentException e) {
             throw new ApiException(400, "invalid suite", e.getMessage());
         } catch (IOException e) {
             throw new ApiException(400, "unreadable suite", e.getMessage());
         }
+    }
+
+    private boolean insideDataRoots(Path path) {
+        Path p = path.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(p)) p = p.toRealPath(); // a link inside a root may point outside it
+        } catch (IOException e) {
+            return false;
+        }
+        final Path real = p;
+        return dataRoots.stream().map(x -> Path.of(x).toAbsolutePath().normalize()).anyMatch(real::startsWith);
     }
 
     /** The built-in suites ({@code eval/suites/index.txt} on the class path). */
@@ -141,13 +161,27 @@ public class EvaluationService {
         if (options.agent() != null) opts.put("agent", options.agent());
         if (options.instructions() != null) opts.put("instructions", options.instructions());
         opts.put("cassette", options.cassette().name().toLowerCase());
+        if (suite.source() != null) opts.put("source", suite.source());
+        opts.put("cases", suite.cases().size());
+        if (baseline != null) opts.put("baseline", "given with the request");
         store.create(caller.tenant(), id, suite.name(), caller.username(), suite.cases().size(), opts);
         worker.submit(() -> {
             try {
                 store.started(id);
                 RunResult run = runner.run(suite, options, caller, done -> store.progress(id, done));
                 run = new RunResult(id, run.suite(), run.startedAt(), run.finishedAt(), run.config(), run.metrics(), run.cases());
-                Baseline b = baseline != null ? baseline : baseline(suite.name());
+                Baseline b = baseline;
+                if (b == null) {
+                    // the committed baseline only when it was made on the same cases and source (e.g. not on a maxCases run)
+                    Baseline committed = baseline(suite.name());
+                    String why = committed == null ? "no baseline for this suite" : Gate.notComparable(run, committed);
+                    if (why == null) b = committed;
+                    else {
+                        Map<String, Object> config = new LinkedHashMap<>(run.config());
+                        config.put("gate", "not compared: " + why);
+                        run = new RunResult(run.id(), run.suite(), run.startedAt(), run.finishedAt(), config, run.metrics(), run.cases());
+                    }
+                }
                 store.finished(id, run, b == null ? null : Gate.compare(run, b));
             } catch (RuntimeException e) {
                 LOG.warnf(e, "evaluation run %s of %s failed", id, suite.name());
@@ -157,9 +191,11 @@ public class EvaluationService {
         return id;
     }
 
-    /** The cassette file of a suite for runs started through the API. */
-    public Path cassetteFile(String suite, CassetteMode mode) {
-        return mode == CassetteMode.OFF ? null : Path.of(cassetteDir, suite + ".json");
+    /** The cassette file of a suite for runs started through the API: {@code <lore.eval.cassette-dir>/<tenant>/<suite>.json}. */
+    public Path cassetteFile(String tenant, String suite, CassetteMode mode) {
+        if (mode == CassetteMode.OFF) return null;
+        if (!EvalSuite.NAME.matcher(suite).matches()) throw new IllegalArgumentException("invalid suite name " + suite);
+        return Path.of(cassetteDir, tenant, suite + ".json"); // tenant names are validated ([a-z0-9][a-z0-9_.-]*)
     }
 
     /**

@@ -30,6 +30,7 @@ public class FeedbackCases {
 
     @Inject FeedbackStore feedback;
     @Inject EvalStore store;
+    @Inject EvaluationService evaluations;
 
     /**
      * A case made and stored.
@@ -54,6 +55,7 @@ public class FeedbackCases {
         FeedbackView f = feedback.find(caller.tenant(), turnId)
                 .orElseThrow(() -> new ApiException(404, "no rating for this turn", turnId.toString()));
         String suite = req.suite() == null ? "feedback" : req.suite();
+        if (evaluations.builtIns().contains(suite)) throw new ApiException(409, "suite name taken", "'" + suite + "' is a built-in suite: choose another name");
         String caseId = req.caseId() == null ? "fb-" + turnId.toString().substring(0, 8) : req.caseId();
         ObjectNode c = JSON.createObjectNode();
         c.put("id", caseId);
@@ -83,13 +85,22 @@ public class FeedbackCases {
                 }
             }
             String reference = req.reference() != null ? req.reference() : f.rating() > 0 ? f.answer() : null;
-            if (f.rating() < 0 && req.facts() == null && req.cite() == null && req.reference() == null) {
-                throw new ApiException(422, "expectation needed",
-                        "a thumbs-down answer was wrong: give the facts, documents to cite or reference answer it should have had");
+            List<String> givenFacts = req.facts() == null ? List.of() : req.facts().stream().filter(x -> x != null && !x.isBlank()).toList();
+            for (String fact : givenFacts) {
+                if (!fact.codePoints().anyMatch(Character::isLetterOrDigit)) {
+                    throw new ApiException(422, "invalid fact", "fact \"" + fact + "\" has no words to look for");
+                }
             }
+            boolean givenCite = req.cite() != null && req.cite().stream().anyMatch(x -> x != null && !x.isBlank());
+            if (f.rating() < 0 && givenFacts.isEmpty() && !givenCite) {
+                // a reference alone is only read by the LLM judge, which is off by default: the case would test nothing
+                throw new ApiException(422, "expectation needed",
+                        "a thumbs-down answer was wrong: give the facts it should contain or the documents it should cite");
+            }
+            if (f.rating() > 0 && "extractive".equals(f.trace().path("mode").asText())) reference = null; // "No language model was used…" is no reference
             if (reference != null) c.put("reference", reference);
             ArrayNode facts = c.putArray("facts");
-            if (req.facts() != null) req.facts().forEach(facts::add);
+            givenFacts.forEach(facts::add);
             ArrayNode ca = c.putArray("cite");
             if (cite != null) cite.forEach(ca::add);
         }

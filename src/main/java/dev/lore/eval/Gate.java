@@ -95,6 +95,29 @@ public final class Gate {
     }
 
     /**
+     * Why a run cannot be compared with a baseline, or null when it can: the run must include every case of the
+     * baseline (cases added since are listed as new) and, when both say, search the same source. A run of some of the cases (maxCases) or over another
+     * corpus would "regress" or "improve" for reasons that have nothing to do with a change.
+     */
+    public static String notComparable(RunResult run, Baseline baseline) {
+        Set<String> base = new TreeSet<>(baseline.passed());
+        base.addAll(baseline.failed());
+        Set<String> now = new TreeSet<>();
+        run.cases().forEach(c -> now.add(c.id()));
+        Set<String> missing = new TreeSet<>(base);
+        missing.removeAll(now);
+        if (!missing.isEmpty()) {
+            // cases added since the baseline are fine (listed as new); a run without some of the baseline's is not
+            return "the baseline was made on " + base.size() + " cases, this run has " + now.size() + " (" + missing.size()
+                    + " of the baseline's missing)";
+        }
+        Object bs = baseline.config() == null ? null : baseline.config().get("source");
+        Object rs = run.config().get("source");
+        if (bs != null && rs != null && !bs.equals(rs)) return "the baseline searched source '" + bs + "', this run '" + rs + "'";
+        return null;
+    }
+
+    /**
      * Compares {@code run} with {@code baseline}.
      *
      * @param baseline the suite's baseline, or null: the report then fails and says there is none
@@ -102,6 +125,8 @@ public final class Gate {
     public static Report compare(RunResult run, Baseline baseline) {
         List<Row> rows = new ArrayList<>();
         List<String> regressions = new ArrayList<>();
+        String incomparable = baseline == null ? null : notComparable(run, baseline);
+        if (incomparable != null) regressions.add("(not comparable: " + incomparable + ")");
         Set<String> names = new TreeSet<>(run.metrics().keySet());
         if (baseline != null) names.addAll(baseline.metrics().keySet());
         List<Row> info = new ArrayList<>();

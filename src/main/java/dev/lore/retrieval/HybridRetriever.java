@@ -189,10 +189,13 @@ public class HybridRetriever {
     }
 
     private static void appendFilters(SearchFilters f, StringBuilder where, List<Object> params) {
-        if (f == null) return;
+        if (f == null) f = SearchFilters.NONE;
         if (f.sourceIds() != null && !f.sourceIds().isEmpty()) {
             where.append(" AND c.source_id = ANY (?::uuid[])");
             params.add(f.sourceIds().stream().map(UUID::toString).toArray(String[]::new));
+        } else {
+            // evaluation corpora only when named (they would crowd real answers)
+            where.append(" AND NOT EXISTS (SELECT 1 FROM source s WHERE s.id = c.source_id AND s.evaluation)");
         }
         if (f.pathPrefix() != null && !f.pathPrefix().isEmpty()) {
             where.append(" AND starts_with(c.document_key, ?)");

@@ -163,13 +163,14 @@ class EvalGateTest {
         Files.writeString(docs.resolve("vacuum.md"), "# Reclaiming space\n\nVACUUM FULL rewrites a table and gives the space back to the operating system.\n");
         Files.writeString(docs.resolve("explain.md"), "# Reading plans\n\nEXPLAIN ANALYZE runs a query and shows the plan with real timings.\n");
         Files.writeString(docs.resolve("locks.md"), "# Row locks\n\nSELECT FOR UPDATE locks the rows it returns until the transaction ends.\n");
-        Api.assertStatus(Api.syncAndWait(Api.createFilesystemSource("eval-api-docs", docs)), "succeeded");
+        String sourceName = "eval-api-docs-" + Long.toString(System.nanoTime(), 36); // reruns on a kept database add their own
+        Api.assertStatus(Api.syncAndWait(Api.createFilesystemSource(sourceName, docs)), "succeeded");
         String cases = """
-                {"suite": "api-smoke", "source": "eval-api-docs"}
+                {"suite": "api-smoke", "source": "%s"}
                 {"id": "r1", "query": "give disk space back after deleting rows", "relevant": ["vacuum.md"]}
                 {"id": "r2", "query": "see the real timings of a query plan", "relevant": ["explain.md"]}
                 {"id": "r3", "query": "lock the rows I am about to change", "relevant": ["locks.md"]}
-                """;
+                """.formatted(sourceName);
         Map<String, Object> baseline = Map.of("suite", "api-smoke", "metrics", Map.of("hit@5", Map.of("value", 1.0, "tolerance", 0.0)),
                 "passed", List.of("r1", "r2", "r3"), "failed", List.of());
         String id = given().contentType("application/json").body(Map.of("suite", "api-smoke", "cases", cases, "limit", 10, "baseline", baseline))
@@ -196,6 +197,26 @@ class EvalGateTest {
                 .then().statusCode(400).body("detail", containsString("data-roots"));
         given().contentType("application/json").body(Map.of("suite", "pg-manual", "mode", "psychic")).post("/api/v1/evaluations")
                 .then().statusCode(400).body("detail", containsString("hybrid"));
+        // names become file names; server files stay inside the data roots; sources and baselines are checked up front
+        given().contentType("application/json").body(Map.of("suite", "../../x", "cases", "{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}")).post("/api/v1/evaluations")
+                .then().statusCode(400).body("detail", containsString("invalid suite name"));
+        given().contentType("application/json").body(Map.of("suite", "x", "cases", "{\"suite\":\"../../evil\"}\n{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}"))
+                .post("/api/v1/evaluations").then().statusCode(400).body("detail", containsString("invalid suite name"));
+        given().contentType("application/json").body(Map.of("suite", "x", "cases",
+                "{\"suite\":\"wipe\",\"domainDb\":\"/etc/passwd\"}\n{\"id\":\"w1\",\"type\":\"agent\",\"messages\":[\"hi\"],\"endState\":{\"domain\":\"retail\",\"actions\":[]}}"))
+                .post("/api/v1/evaluations").then().statusCode(400).body("detail", containsString("data-roots"));
+        given().contentType("application/json").body(Map.of("suite", "pg-manual", "source", "no-such-source")).post("/api/v1/evaluations")
+                .then().statusCode(400).body("detail", containsString("no-such-source"));
+        given().contentType("application/json").body(Map.of("suite", "api-smoke", "cases", cases, "baseline", Map.of())).post("/api/v1/evaluations")
+                .then().statusCode(400).body("title", equalTo("invalid baseline"));
+        // a run of some of a built-in suite's cases is not compared with its baseline (made on all of them)
+        String partial = given().contentType("application/json").body(Map.of("suite", "pg-manual", "source", sourceName, "maxCases", 2, "limit", 5))
+                .post("/api/v1/evaluations").then().statusCode(202).extract().path("id");
+        JsonPath p = awaitRun(partial);
+        assertEquals("succeeded", p.getString("run.status"), p.prettify());
+        assertTrue(p.get("run.gatePassed") == null, p.prettify());
+        assertTrue(p.getString("run.config.gate").startsWith("not compared"), p.prettify());
+        assertEquals(sourceName, p.getString("run.options.source"));
         Auth.asUser("bob").contentType("application/json").body(Map.of("suite", "pg-manual")).post("/api/v1/evaluations").then().statusCode(403);
         Auth.asUser("bob").get("/api/v1/evaluations").then().statusCode(403);
     }
@@ -222,14 +243,17 @@ class EvalGateTest {
                     .body("find { it.turnId == '" + turn + "' }.trace[0].name", equalTo("search_knowledge"))
                     .body("find { it.turnId == '" + turn + "' }.comment", equalTo("right tool"));
 
-            JsonPath made = given().contentType("application/json").body(Map.of("suite", "feedback-test"))
+            String suite = "feedback-test-" + Long.toString(System.nanoTime(), 36);
+            JsonPath made = given().contentType("application/json").body(Map.of("suite", suite))
                     .post("/api/v1/feedback/" + turn + "/eval-case").then().statusCode(201).extract().jsonPath();
             assertEquals("agent", made.getString("case.type"));
             assertEquals("search_knowledge", made.getString("case.expectedCalls[0].name"));
             assertEquals("vacuum full", made.getString("case.expectedCalls[0].arguments.query"));
-            String jsonl = given().get("/api/v1/evaluations/suites/feedback-test/cases").then().statusCode(200).extract().asString();
+            given().contentType("application/json").body(Map.of("suite", "pg-manual")).post("/api/v1/feedback/" + turn + "/eval-case")
+                    .then().statusCode(409);
+            String jsonl = given().get("/api/v1/evaluations/suites/" + suite + "/cases").then().statusCode(200).extract().asString();
             assertTrue(jsonl.lines().count() == 2 && jsonl.contains("\"search_knowledge\""), jsonl);
-            EvalSuite parsed = EvalSuite.parse("feedback-test", jsonl, null);
+            EvalSuite parsed = EvalSuite.parse(suite, jsonl, null);
             assertEquals(1, parsed.cases().size());
 
             // a thumbs-down needs the expectation: the turn itself was wrong

@@ -48,6 +48,18 @@ class EvalSuiteTest {
                 () -> EvalSuite.parse("s", "{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}\n{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}", null))
                 .getMessage().contains("twice"));
         assertThrows(IllegalArgumentException.class, () -> EvalSuite.builtIn("../etc/passwd"));
+        // suite names end up in file names (baselines, cassettes, corpus folders): no separators, no ".."
+        for (String bad : List.of("../../x", "a/b", "a..b", "Upper", ".hidden", "")) {
+            assertThrows(IllegalArgumentException.class, () -> EvalSuite.parse("s", "{\"suite\":\"" + bad + "\"}\n{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}", null), bad);
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalSuite.parse("s", "{\"id\":\"a\",\"query\":\"q\",\"relevant\":{\"x\":0}}", null))
+                .getMessage().contains("≥ 1"));
+        assertThrows(IllegalArgumentException.class, () -> EvalSuite.parse("s", "{\"suite\":\"s\",\"passAt\":0}\n{\"id\":\"a\",\"query\":\"q\",\"relevant\":[\"x\"]}", null));
+        // a case line that happens to carry a "suite" field is still a case; a numeric id is an id
+        EvalSuite two = EvalSuite.parse("s", "{\"id\":\"a\",\"suite\":\"oops\",\"query\":\"q\",\"relevant\":[\"x\"]}\n{\"id\":5,\"query\":\"q\",\"relevant\":[\"x\"]}", null);
+        assertEquals("s", two.name());
+        assertEquals(List.of("a", "5"), two.cases().stream().map(EvalCase::id).toList());
+        assertEquals("my-suite.v2", EvalSuite.nameOf("My Suite..v2."));
         assertThrows(IllegalArgumentException.class, () -> EvalSuite.builtIn("no-such-suite"));
     }
 

@@ -3,6 +3,7 @@ package dev.lore.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -72,6 +73,18 @@ class GateTest {
         Gate.Report none = Gate.compare(run(m(1, 1, 1), c("a", true)), null);
         assertFalse(none.passed());
         assertTrue(none.markdown().contains("no baseline"), none.markdown());
+    }
+
+    @Test
+    void aRunOnOtherCasesOrAnotherSourceIsNotCompared() {
+        Baseline base = Baseline.of(run(m(0.8, 0.6, 1), c("a", true), c("b", true), c("c", false)), null);
+        Gate.Report fewer = Gate.compare(run(m(1.0, 1.0, 1), c("a", true)), base);
+        assertFalse(fewer.passed(), "an 'improvement' on 1 of 3 cases is not a comparison");
+        assertTrue(fewer.regressions().get(0).contains("3 cases, this run has 1 (2 of the baseline's missing)"), fewer.regressions().toString());
+        assertNull(Gate.notComparable(run(m(0.8, 0.6, 1), c("a", true), c("b", true), c("c", false)), base));
+        assertThrows(IllegalArgumentException.class, () -> new Baseline("s", null, null, null, null, null), "a baseline needs metrics");
+        assertThrows(IllegalArgumentException.class,
+                () -> new Baseline("s", null, null, Map.of("hit@5", new Baseline.Metric(0.5, -0.1)), null, null));
     }
 
     @Test
