@@ -96,7 +96,7 @@ public final class Gate {
 
     /**
      * Why a run cannot be compared with a baseline, or null when it can: the run must include every case of the
-     * baseline (cases added since are listed as new) and search the same source (or both every source). A run of some of the cases (maxCases) or over another
+     * baseline (cases added since are listed as new) and, when the baseline names its source, search that source. A run of some of the cases (maxCases) or over another
      * corpus would "regress" or "improve" for reasons that have nothing to do with a change.
      */
     public static String notComparable(RunResult run, Baseline baseline) {
@@ -113,7 +113,7 @@ public final class Gate {
         }
         Object bs = baseline.config() == null ? null : baseline.config().get("source");
         Object rs = run.config().get("source");
-        if (!java.util.Objects.equals(bs, rs)) {
+        if (bs != null && !bs.equals(rs)) { // a baseline that names no source (written by hand) does not constrain it
             return "the baseline searched " + (bs == null ? "every source" : "source '" + bs + "'") + ", this run "
                     + (rs == null ? "every source" : "'" + rs + "'");
         }
