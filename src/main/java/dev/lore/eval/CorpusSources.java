@@ -125,16 +125,7 @@ public class CorpusSources {
                 return sourceId;
             }
         } else {
-            Source s = new Source();
-            s.id = UUID.randomUUID();
-            s.tenantId = caller.tenant();
-            s.type = "filesystem";
-            s.name = name;
-            s.config = config;
-            s.createdAt = Instant.now();
-            s.evaluation = true;
-            QuarkusTransaction.requiringNew().run(s::persist);
-            sourceId = s.id;
+            sourceId = createEvaluationSource(caller, name, config);
         }
         UUID runId = startWhenIdle(sourceId);
         SyncRun run = awaitRun(runId);
@@ -185,22 +176,27 @@ public class CorpusSources {
             }
             sourceId = existing.id;
         } else {
-            Source s = new Source();
-            s.id = UUID.randomUUID();
-            s.tenantId = caller.tenant();
-            s.type = "filesystem";
-            s.name = name;
-            s.config = config;
-            s.createdAt = Instant.now();
-            s.evaluation = true;
-            QuarkusTransaction.requiringNew().run(s::persist);
-            sourceId = s.id;
+            sourceId = createEvaluationSource(caller, name, config);
         }
         SyncRun run = awaitRun(startWhenIdle(sourceId));
         if (!SyncRun.SUCCEEDED.equals(run.status)) throw new IllegalStateException("sync of source '" + name + "' " + run.status + ": " + run.error);
         Map<String, String> failed = itemsWithStatus(run.id, "failed", root);
         if (!failed.isEmpty()) throw new IllegalStateException(failed.size() + " documents of '" + name + "' failed: " + failed);
         return sourceId;
+    }
+
+    /** A new filesystem source of the caller's tenant, marked as an evaluation corpus; returns its id. */
+    private static UUID createEvaluationSource(Caller caller, String name, Map<String, Object> config) {
+        Source s = new Source();
+        s.id = UUID.randomUUID();
+        s.tenantId = caller.tenant();
+        s.type = "filesystem";
+        s.name = name;
+        s.config = config;
+        s.createdAt = Instant.now();
+        s.evaluation = true;
+        QuarkusTransaction.requiringNew().run(s::persist);
+        return s.id;
     }
 
     /**
