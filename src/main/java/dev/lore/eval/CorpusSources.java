@@ -111,38 +111,13 @@ public class CorpusSources {
             throw new UncheckedIOException("cannot write the corpus into " + root + ": " + e.getMessage(), e);
         }
 
-        Source existing = QuarkusTransaction.requiringNew().call(() ->
-                Source.<Source>find("tenantId = ?1 and name = ?2", caller.tenant(), name).firstResult());
-        UUID sourceId;
-        if (existing != null) {
-            Object path = existing.config == null ? null : existing.config.get("path");
-            if (!root.toString().equals(path)) {
-                throw new IllegalStateException("source '" + name + "' exists over another folder (" + path + "), not " + root);
-            }
-            sourceId = existing.id;
-            if (!changed && cleanLastRun(sourceId, docs.size())) {
-                LOG.infof("corpus source '%s' (%d documents) is unchanged: not synced again", name, docs.size());
-                return sourceId;
-            }
-        } else {
-            sourceId = createEvaluationSource(caller, name, config);
+        Source existing = existing(caller, name, root);
+        if (existing != null && !changed && cleanLastRun(existing.id, docs.size())) {
+            LOG.infof("corpus source '%s' (%d documents) is unchanged: not synced again", name, docs.size());
+            return existing.id;
         }
-        UUID runId = startWhenIdle(sourceId);
-        SyncRun run = awaitRun(runId);
-        if (!SyncRun.SUCCEEDED.equals(run.status)) {
-            throw new IllegalStateException("sync of corpus source '" + name + "' " + run.status + ": " + run.error);
-        }
-        Map<String, String> failed = itemsWithStatus(runId, "failed", root);
-        if (!failed.isEmpty()) {
-            StringBuilder msg = new StringBuilder(failed.size() + " of " + docs.size() + " documents of '" + name + "' failed:");
-            failed.entrySet().stream().limit(20).forEach(e -> msg.append("\n  ").append(e.getKey()).append(": ").append(e.getValue()));
-            throw new IllegalStateException(msg.toString());
-        }
-        Map<String, String> skipped = itemsWithStatus(runId, "skipped", root);
-        if (!skipped.isEmpty()) {
-            LOG.warnf("%d documents of corpus source '%s' were skipped (not searchable), e.g. %s", skipped.size(), name,
-                    skipped.entrySet().iterator().next());
-        }
+        UUID sourceId = existing != null ? existing.id : createEvaluationSource(caller, name, config);
+        syncAndCheck(sourceId, name, root, docs.size());
         return sourceId;
     }
 
@@ -166,23 +141,46 @@ public class CorpusSources {
         } catch (ConnectorException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+        Source existing = existing(caller, name, root);
+        UUID sourceId = existing != null ? existing.id : createEvaluationSource(caller, name, config);
+        syncAndCheck(sourceId, name, root, -1);
+        return sourceId;
+    }
+
+    /** The caller's source of that name, or null; throws IllegalStateException when it indexes another folder. */
+    private static Source existing(Caller caller, String name, Path root) {
         Source existing = QuarkusTransaction.requiringNew().call(() ->
                 Source.<Source>find("tenantId = ?1 and name = ?2", caller.tenant(), name).firstResult());
-        UUID sourceId;
         if (existing != null) {
             Object path = existing.config == null ? null : existing.config.get("path");
             if (!root.toString().equals(path)) {
                 throw new IllegalStateException("source '" + name + "' exists over another folder (" + path + "), not " + root);
             }
-            sourceId = existing.id;
-        } else {
-            sourceId = createEvaluationSource(caller, name, config);
         }
-        SyncRun run = awaitRun(startWhenIdle(sourceId));
-        if (!SyncRun.SUCCEEDED.equals(run.status)) throw new IllegalStateException("sync of source '" + name + "' " + run.status + ": " + run.error);
-        Map<String, String> failed = itemsWithStatus(run.id, "failed", root);
-        if (!failed.isEmpty()) throw new IllegalStateException(failed.size() + " documents of '" + name + "' failed: " + failed);
-        return sourceId;
+        return existing;
+    }
+
+    /**
+     * Syncs the source, waits, and throws IllegalStateException when the run fails or a document fails (naming up to 20);
+     * skipped documents are logged. {@code total} is the expected document count for the message, or -1.
+     */
+    private void syncAndCheck(UUID sourceId, String name, Path root, int total) {
+        UUID runId = startWhenIdle(sourceId);
+        SyncRun run = awaitRun(runId);
+        if (!SyncRun.SUCCEEDED.equals(run.status)) {
+            throw new IllegalStateException("sync of corpus source '" + name + "' " + run.status + ": " + run.error);
+        }
+        Map<String, String> failed = itemsWithStatus(runId, "failed", root);
+        if (!failed.isEmpty()) {
+            StringBuilder msg = new StringBuilder(failed.size() + (total >= 0 ? " of " + total : "") + " documents of '" + name + "' failed:");
+            failed.entrySet().stream().limit(20).forEach(e -> msg.append("\n  ").append(e.getKey()).append(": ").append(e.getValue()));
+            throw new IllegalStateException(msg.toString());
+        }
+        Map<String, String> skipped = itemsWithStatus(runId, "skipped", root);
+        if (!skipped.isEmpty()) {
+            LOG.warnf("%d documents of corpus source '%s' were skipped (not searchable), e.g. %s", skipped.size(), name,
+                    skipped.entrySet().iterator().next());
+        }
     }
 
     /** A new filesystem source of the caller's tenant, marked as an evaluation corpus; returns its id. */

@@ -59,6 +59,7 @@ public class FeedbackResource {
     @Inject ConversationMemory memory;
     @Inject FeedbackStore feedback;
     @Inject FeedbackCases cases;
+    @Inject dev.lore.web.ChatStore chatStore;
 
     /**
      * A rating.
@@ -110,13 +111,10 @@ public class FeedbackResource {
                     turn.trace().toString());
             return Response.noContent().build();
         }
-        int n = update("""
-                INSERT INTO feedback (turn_id, tenant_id, username, rating, comment, question, mode, retrieval)
-                SELECT t.id, t.tenant_id, th.owner, ?, ?, t.question, t.mode, t.retrieval FROM chat_turn t JOIN chat_thread th ON th.id = t.thread_id
-                WHERE t.id = ? AND t.tenant_id = ? AND th.owner = ?
-                ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, updated_at = now()""",
-                (short) rating, comment, body.turnId(), caller.tenant(), caller.username());
-        if (n == 0) throw new ApiException(404, "no such turn", body.turnId().toString());
+        // a chat-page turn: the page's own rating code (ChatStore) records it, for the turn's asker only
+        dev.lore.web.ChatStore.Turn chat = chatStore.turn(caller, body.turnId())
+                .orElseThrow(() -> new ApiException(404, "no such turn", body.turnId().toString()));
+        chatStore.rate(caller, chat, rating, comment);
         return Response.noContent().build();
     }
 

@@ -25,8 +25,9 @@ public class NoRecordingException extends RuntimeException {
         super("no recording for this request in cassette " + cassette + ": " + method + " " + path + ", key "
                 + key.substring(0, Math.min(12, key.length())) + ", last user message "
                 + (lastUserMessage == null ? "(none)" : "\"" + truncate(lastUserMessage) + "\"")
-                + ". The prompt, model, tools or settings changed since it was recorded; record again against a live"
-                + " model server with `deploy/eval.sh record`.");
+                + ". Either it was never recorded, or the prompt, model, tools or settings changed since; record again"
+                + " against a live model server: `deploy/eval.sh record` for the repository's gate cassettes, or a run with"
+                + " \"cassette\": \"record\" for an API run's.");
         this.cassette = cassette;
         this.key = key;
     }
