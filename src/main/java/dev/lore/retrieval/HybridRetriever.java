@@ -22,8 +22,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * both branches before their limits.
  *
  * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
- * by the sum of the inverse document frequencies (BM25's IDF, counted on the GIN index) of the terms it contains,
- * terms in the title or headings counting 1.5 times, plus {@code ts_rank_cd} for term frequency and proximity.
+ * by the sum of the inverse document frequencies (BM25's IDF over the chunks the caller may read, from
+ * {@link TermStatistics}) of the terms it contains, terms in the title or headings counting 1.5 times, plus
+ * {@code ts_rank_cd} for term frequency and proximity (for the 4k best by IDF sum).
  *
  * <p>Access: every query is confined to the caller's tenant and, unless the caller is an admin, to chunks whose
  * access list ({@code chunk.acl}) names the caller, one of its groups, or everyone ({@code *}). The condition sits in
@@ -42,19 +43,24 @@ public class HybridRetriever {
     private final int candidates;
     private final double vectorWeight;
     private final double textWeight;
+    private final TermStatistics statistics;
+    /** Placeholders in a parameter list for the full-text terms and their weights, bound once they are known. */
+    private static final Object TERMS = new Object(), WEIGHTS = new Object();
 
     @Inject
     public HybridRetriever(AgroalDataSource dataSource, EmbeddingService embeddings,
                            @ConfigProperty(name = "lore.retrieval.rrf-k", defaultValue = "60") int rrfK,
                            @ConfigProperty(name = "lore.retrieval.candidates", defaultValue = "60") int candidates,
                            @ConfigProperty(name = "lore.retrieval.vector-weight", defaultValue = "1.0") double vectorWeight,
-                           @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight) {
+                           @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight,
+                           @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "60s") java.time.Duration statisticsTtl) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
         this.rrfK = rrfK;
         this.candidates = candidates;
         this.vectorWeight = vectorWeight;
         this.textWeight = textWeight;
+        this.statistics = new TermStatistics(statisticsTtl.toMillis());
     }
 
     /** Hybrid search with default settings, as {@code caller}. */
@@ -112,28 +118,24 @@ public class HybridRetriever {
         }
         sql.append(", ");
         if (useText) {
-            // Lexemes of the query with an IDF weight from the GIN index (PostgreSQL's own ranking has no IDF). Document
-            // frequency is counted up to 5,000 hits (beyond that a term's IDF is small anyway); terms in over half of all
-            // chunks are dropped unless nothing else is left. A chunk scores the sum of its terms' IDF (a term found in
-            // the title or headings counting 1.5 times) plus ts_rank_cd for frequency and proximity.
-            sql.append("lex AS (SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l), ")
-               // N = the chunks the caller may read (counted up to 50,000, which bounds the count's cost: about 3 ms per 9,000 chunks): statistics of what the caller searches,
-               // unmoved by other tenants' documents or by when the table was last analysed
-               .append("n AS MATERIALIZED (SELECT greatest(count(*), 1)::float8 AS total FROM (SELECT 1 FROM chunk c WHERE true").append(access).append(" LIMIT 50000) a), ")
-               .append("df AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, ")
-               .append("  (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ quote_literal(l)::tsquery").append(access).append(" LIMIT 5000) s) AS hits FROM lex), ")
-               .append("idf AS MATERIALIZED (SELECT tq, tq_head, ln(1 + (greatest(n.total, hits) - hits + 0.5) / (hits + 0.5)) AS w, ")
-               .append("  hits <= n.total / 2 AS selective FROM df, n WHERE hits > 0), ")
-               .append("terms AS MATERIALIZED (SELECT * FROM idf WHERE selective OR NOT EXISTS (SELECT 1 FROM idf WHERE selective)), ")
-               .append("q AS MATERIALIZED (SELECT coalesce(string_agg(tq::text, ' | '), '')::tsquery AS tq FROM terms), ")
+            // The query's lexemes with IDF weights from TermStatistics (PostgreSQL's own ranking has no IDF), bound as
+            // arrays by run(). A chunk scores the sum of its terms' IDF (a term found in the title or headings counting 1.5
+            // times); the best 4k by that sum then get ts_rank_cd added for frequency and proximity (computing ts_rank_cd
+            // for every match of a common word was most of the branch's cost).
+            sql.append("terms AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, w ")
+               .append("FROM unnest(?::text[], ?::float8[]) AS x(l, w)), ")
+               .append("q AS MATERIALIZED (SELECT (SELECT string_agg(quote_literal(l), ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), ")
                .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM (")
-               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq)")
-               .append(" + ts_rank_cd(c.tsv, q.tq, 1) AS r FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
-               .append(" ORDER BY r DESC, c.document_key, c.position LIMIT ?) t)");
-            params.add(query);
-            params.addAll(accessParams);
-            params.addAll(accessParams);
+               .append("SELECT s.id, s.dk, s.pos, s.idf + ts_rank_cd(c2.tsv, q.tq, 1) AS r FROM q, (")
+               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq) AS idf")
+               .append(" FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
+               .append(" ORDER BY idf DESC, c.document_key, c.position LIMIT ?) s JOIN chunk c2 ON c2.id = s.id")
+               .append(" ORDER BY r DESC, s.dk, s.pos LIMIT ?) t)");
+            params.add(TERMS);
+            params.add(WEIGHTS);
+            params.add(TERMS);
             params.addAll(filterParams);
+            params.add(4 * k);
             params.add(k);
         } else {
             sql.append("fts AS (SELECT NULL::uuid AS id, NULL::bigint AS rnk, NULL::float4 AS r WHERE false)");
@@ -151,7 +153,8 @@ public class HybridRetriever {
         params.add(limit);
 
         try {
-            return Tenants.call(caller.tenant(), () -> run(sql.toString(), params, limit));
+            String text = useText ? query : null;
+            return Tenants.call(caller.tenant(), () -> run(sql.toString(), params, limit, text, caller));
         } catch (SQLException e) {
             throw new IllegalStateException("search failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -161,9 +164,21 @@ public class HybridRetriever {
         }
     }
 
-    /** Runs the search statement on a connection taken as the caller's tenant (row-level security applies). */
-    private List<SearchResult> run(String sql, List<Object> params, int limit) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    /**
+     * Runs the search statement on a connection taken as the caller's tenant (row-level security applies). With
+     * {@code text} (the full-text branch is on), first reads the query's lexemes and their statistics and binds the
+     * selective terms and their weights where {@link #TERMS} and {@link #WEIGHTS} stand in {@code params}.
+     */
+    private List<SearchResult> run(String sql, List<Object> params, int limit, String text, Caller caller) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            if (text != null) {
+                String[][] terms = weightedTerms(c, text, caller);
+                for (int i = 0; i < params.size(); i++) {
+                    if (params.get(i) == TERMS) params.set(i, terms[0]);
+                    else if (params.get(i) == WEIGHTS) params.set(i, java.util.Arrays.stream(terms[1]).map(Double::valueOf).toArray(Double[]::new));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
             List<SearchResult> out = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -175,7 +190,43 @@ public class HybridRetriever {
                 }
             }
             return out;
+            }
         }
+    }
+
+    /**
+     * The query's distinct English lexemes that occur in what the caller may read, with BM25's IDF
+     * {@code ln(1 + (N - n + 0.5) / (n + 0.5))} as weight; terms in over half of all chunks are dropped unless nothing
+     * else is left. Returns {lexemes, weights as strings}, sorted by lexeme (stable SQL for equal queries).
+     */
+    private String[][] weightedTerms(Connection c, String text, Caller caller) throws SQLException {
+        long generation;
+        List<String> lexemes = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT last_value FROM chunk_generation), "
+                + "ARRAY(SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l ORDER BY l)")) {
+            ps.setString(1, text);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                generation = rs.getLong(1);
+                java.sql.Array a = rs.getArray(2);
+                for (Object o : (Object[]) a.getArray()) lexemes.add((String) o);
+            }
+        }
+        TermStatistics.Counts counts = statistics.counts(c, caller, generation, lexemes);
+        List<String> selective = new ArrayList<>(), all = new ArrayList<>();
+        for (var e : counts.hits().entrySet()) {
+            if (e.getValue() == 0) continue;
+            all.add(e.getKey());
+            if (e.getValue() <= counts.total() / 2) selective.add(e.getKey());
+        }
+        List<String> use = selective.isEmpty() ? all : selective;
+        String[] l = use.toArray(String[]::new);
+        String[] w = new String[l.length];
+        for (int i = 0; i < l.length; i++) {
+            double n = counts.hits().get(l[i]);
+            w[i] = Double.toString(Math.log(1 + (Math.max(counts.total(), n) - n + 0.5) / (n + 0.5)));
+        }
+        return new String[][] {l, w};
     }
 
     /** The caller's tenant, and (for non-admins) an overlap of the chunk's access list with the caller's principals. */
