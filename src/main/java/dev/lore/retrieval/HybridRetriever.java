@@ -120,14 +120,15 @@ public class HybridRetriever {
         if (useText) {
             // The query's lexemes with IDF weights from TermStatistics (PostgreSQL's own ranking has no IDF), bound as
             // arrays by run(). A chunk scores the sum of its terms' IDF (a term found in the title or headings counting 1.5
-            // times); the best 4k by that sum then get ts_rank_cd added for frequency and proximity (computing ts_rank_cd
-            // for every match of a common word was most of the branch's cost).
-            sql.append("terms AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, quote_literal(l || ':AB')::tsquery AS tq_head, w ")
+            // times); the best 4k by that sum then get ts_rank_cd added for frequency and proximity. The per-term tests
+            // use the small position-free tsv_terms and tsv_head (V34): against tsv itself, which is large and often
+            // stored out of line, scoring the thousands of matches of a common word cost most of the branch's time.
+            sql.append("terms AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, w ")
                .append("FROM unnest(?::text[], ?::float8[]) AS x(l, w)), ")
                .append("q AS MATERIALIZED (SELECT (SELECT string_agg(quote_literal(l), ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), ")
                .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM (")
                .append("SELECT s.id, s.dk, s.pos, s.idf + ts_rank_cd(c2.tsv, q.tq, 1) AS r FROM q, (")
-               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv @@ t.tq_head THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv @@ t.tq) AS idf")
+               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv_head @@ t.tq THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv_terms @@ t.tq) AS idf")
                .append(" FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
                .append(" ORDER BY idf DESC, c.document_key, c.position LIMIT ?) s JOIN chunk c2 ON c2.id = s.id")
                .append(" ORDER BY r DESC, s.dk, s.pos LIMIT ?) t)");
