@@ -173,10 +173,10 @@ public class HybridRetriever {
     private List<SearchResult> run(String sql, List<Object> params, int limit, String text, Caller caller) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             if (text != null) {
-                String[][] terms = weightedTerms(c, text, caller);
+                WeightedTerms terms = weightedTerms(c, text, caller);
                 for (int i = 0; i < params.size(); i++) {
-                    if (params.get(i) == TERMS) params.set(i, terms[0]);
-                    else if (params.get(i) == WEIGHTS) params.set(i, java.util.Arrays.stream(terms[1]).map(Double::valueOf).toArray(Double[]::new));
+                    if (params.get(i) == TERMS) params.set(i, terms.lexemes());
+                    else if (params.get(i) == WEIGHTS) params.set(i, terms.weights());
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -198,9 +198,9 @@ public class HybridRetriever {
     /**
      * The query's distinct English lexemes that occur in what the caller may read, with BM25's IDF
      * {@code ln(1 + (N - n + 0.5) / (n + 0.5))} as weight; terms in over half of all chunks are dropped unless nothing
-     * else is left. Returns {lexemes, weights as strings}, sorted by lexeme (stable SQL for equal queries).
+     * else is left. Sorted by lexeme (stable SQL for equal queries).
      */
-    private String[][] weightedTerms(Connection c, String text, Caller caller) throws SQLException {
+    private WeightedTerms weightedTerms(Connection c, String text, Caller caller) throws SQLException {
         long generation;
         List<String> lexemes = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT last_value FROM chunk_generation), "
@@ -222,13 +222,16 @@ public class HybridRetriever {
         }
         List<String> use = selective.isEmpty() ? all : selective;
         String[] l = use.toArray(String[]::new);
-        String[] w = new String[l.length];
+        Double[] w = new Double[l.length];
         for (int i = 0; i < l.length; i++) {
             double n = counts.hits().get(l[i]);
-            w[i] = Double.toString(Math.log(1 + (Math.max(counts.total(), n) - n + 0.5) / (n + 0.5)));
+            w[i] = Math.log(1 + (Math.max(counts.total(), n) - n + 0.5) / (n + 0.5));
         }
-        return new String[][] {l, w};
+        return new WeightedTerms(l, w);
     }
+
+    /** The full-text branch's terms (lexemes) and their IDF weights, index for index. */
+    private record WeightedTerms(String[] lexemes, Double[] weights) {}
 
     /** The caller's tenant, and (for non-admins) an overlap of the chunk's access list with the caller's principals. */
     private static void appendAccess(Caller caller, StringBuilder where, List<Object> params) {
