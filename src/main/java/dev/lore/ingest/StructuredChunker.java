@@ -33,15 +33,21 @@ public class StructuredChunker {
     /** Splitters by token budget: building one loads the sentence model, so they are reused (they are stateless). */
     private final java.util.Map<Integer, DocumentSplitter> splitters = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** With the model's tokenizer counted word by word (the default). */
     @Inject
     public StructuredChunker(@ConfigProperty(name = "lore.chunking.max-tokens", defaultValue = "384") int maxTokens,
                              @ConfigProperty(name = "lore.chunking.overlap-tokens", defaultValue = "48") int overlapTokens) {
+        this(maxTokens, overlapTokens, new WordTokenCounter(new HuggingFaceTokenCountEstimator()));
+    }
+
+    /** With a given token counter (tests compare counters: the chunks must not depend on how tokens are counted). */
+    StructuredChunker(int maxTokens, int overlapTokens, TokenCountEstimator tokenizer) {
         if (maxTokens < 64 || maxTokens > 510) {
             throw new IllegalArgumentException("lore.chunking.max-tokens must be within 64..510, got " + maxTokens);
         }
         this.maxTokens = maxTokens;
         this.overlapTokens = Math.max(0, Math.min(overlapTokens, maxTokens / 4));
-        this.tokenizer = new HuggingFaceTokenCountEstimator();
+        this.tokenizer = tokenizer;
     }
 
     /** Max tokens per chunk, as configured. */

@@ -44,6 +44,9 @@ public class HybridRetriever {
     private final double vectorWeight;
     private final double textWeight;
     private final TermStatistics statistics;
+    private final int timeoutSeconds;
+    /** At most this many distinct terms of a query go to the full-text branch (the first ones, in the query's order). */
+    static final int MAX_TERMS = 32;
     /** Placeholders in a parameter list for the full-text terms and their weights, bound once they are known. */
     private static final Object TERMS = new Object(), WEIGHTS = new Object();
 
@@ -53,7 +56,8 @@ public class HybridRetriever {
                            @ConfigProperty(name = "lore.retrieval.candidates", defaultValue = "60") int candidates,
                            @ConfigProperty(name = "lore.retrieval.vector-weight", defaultValue = "1.0") double vectorWeight,
                            @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight,
-                           @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "60s") java.time.Duration statisticsTtl) {
+                           @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "60s") java.time.Duration statisticsTtl,
+                           @ConfigProperty(name = "lore.retrieval.timeout", defaultValue = "15s") java.time.Duration timeout) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
         this.rrfK = rrfK;
@@ -61,6 +65,7 @@ public class HybridRetriever {
         this.vectorWeight = vectorWeight;
         this.textWeight = textWeight;
         this.statistics = new TermStatistics(statisticsTtl.toMillis());
+        this.timeoutSeconds = (int) Math.max(1, timeout.toSeconds());
     }
 
     /** Hybrid search with default settings, as {@code caller}. */
@@ -123,9 +128,10 @@ public class HybridRetriever {
             // times); the best 4k by that sum then get ts_rank_cd added for frequency and proximity. The per-term tests
             // use the small position-free tsv_terms and tsv_head (V34): against tsv itself, which is large and often
             // stored out of line, scoring the thousands of matches of a common word cost most of the branch's time.
-            sql.append("terms AS MATERIALIZED (SELECT quote_literal(l)::tsquery AS tq, w ")
+            // the terms arrive as one-term tsquery literals (TermStatistics.tsqueryLiteral: the only place that escapes)
+            sql.append("terms AS MATERIALIZED (SELECT l::tsquery AS tq, w ")
                .append("FROM unnest(?::text[], ?::float8[]) AS x(l, w)), ")
-               .append("q AS MATERIALIZED (SELECT (SELECT string_agg(quote_literal(l), ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), ")
+               .append("q AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), ")
                .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM (")
                .append("SELECT s.id, s.dk, s.pos, s.idf + ts_rank_cd(c2.tsv, q.tq, 1) AS r FROM q, (")
                .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv_head @@ t.tq THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv_terms @@ t.tq) AS idf")
@@ -175,11 +181,12 @@ public class HybridRetriever {
             if (text != null) {
                 WeightedTerms terms = weightedTerms(c, text, caller);
                 for (int i = 0; i < params.size(); i++) {
-                    if (params.get(i) == TERMS) params.set(i, terms.lexemes());
+                    if (params.get(i) == TERMS) params.set(i, terms.literals());
                     else if (params.get(i) == WEIGHTS) params.set(i, terms.weights());
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setQueryTimeout(timeoutSeconds);
             for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
             List<SearchResult> out = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -203,9 +210,13 @@ public class HybridRetriever {
     private WeightedTerms weightedTerms(Connection c, String text, Caller caller) throws SQLException {
         long generation;
         List<String> lexemes = new ArrayList<>();
+        // the first MAX_TERMS distinct lexemes in the order the query uses them (a pasted log must not cost a count per word)
         try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT last_value FROM chunk_generation), "
-                + "ARRAY(SELECT DISTINCT l FROM unnest(tsvector_to_array(to_tsvector('english', ?))) l ORDER BY l)")) {
+                + "ARRAY(SELECT l FROM (SELECT u.lexeme AS l FROM unnest(to_tsvector('english', ?)) u "
+                + "ORDER BY u.positions[1], u.lexeme LIMIT ?) f ORDER BY l)")) {
+            ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, text);
+            ps.setInt(2, MAX_TERMS);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 generation = rs.getLong(1);
@@ -213,7 +224,7 @@ public class HybridRetriever {
                 for (Object o : (Object[]) a.getArray()) lexemes.add((String) o);
             }
         }
-        TermStatistics.Counts counts = statistics.counts(c, caller, generation, lexemes);
+        TermStatistics.Counts counts = statistics.counts(c, caller, generation, lexemes, timeoutSeconds);
         List<String> selective = new ArrayList<>(), all = new ArrayList<>();
         for (var e : counts.hits().entrySet()) {
             if (e.getValue() == 0) continue;
@@ -221,17 +232,18 @@ public class HybridRetriever {
             if (e.getValue() <= counts.total() / 2) selective.add(e.getKey());
         }
         List<String> use = selective.isEmpty() ? all : selective;
-        String[] l = use.toArray(String[]::new);
+        String[] l = new String[use.size()];
         Double[] w = new Double[l.length];
         for (int i = 0; i < l.length; i++) {
-            double n = counts.hits().get(l[i]);
+            l[i] = TermStatistics.tsqueryLiteral(use.get(i));
+            double n = counts.hits().get(use.get(i));
             w[i] = Math.log(1 + (Math.max(counts.total(), n) - n + 0.5) / (n + 0.5));
         }
         return new WeightedTerms(l, w);
     }
 
-    /** The full-text branch's terms (lexemes) and their IDF weights, index for index. */
-    private record WeightedTerms(String[] lexemes, Double[] weights) {}
+    /** The full-text branch's terms (as one-term tsquery literals) and their IDF weights, index for index. */
+    private record WeightedTerms(String[] literals, Double[] weights) {}
 
     /** The caller's tenant, and (for non-admins) an overlap of the chunk's access list with the caller's principals. */
     private static void appendAccess(Caller caller, StringBuilder where, List<Object> params) {

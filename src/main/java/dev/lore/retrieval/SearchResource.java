@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -35,12 +36,13 @@ public class SearchResource {
     /**
      * Body of a search.
      *
-     * @param query the words to search for
+     * @param query the words to search for, up to 4,000 characters (only the first 32 distinct terms reach the
+     *     full-text branch; the embedding model reads the first 512 tokens)
      * @param limit results wanted, 1..100, default 10
      * @param filters optional metadata filters
      * @param mode {@code hybrid} (default), {@code vector} or {@code fulltext}
      */
-    public record SearchRequest(@NotBlank String query, @Min(1) @Max(100) Integer limit, SearchFilters filters, String mode) {}
+    public record SearchRequest(@NotBlank @Size(max = 4000) String query, @Min(1) @Max(100) Integer limit, SearchFilters filters, String mode) {}
 
     /** Search results, best first. */
     public record SearchResponse(List<SearchResult> results) {}

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Full-text term statistics of what one caller may read, for the IDF weights of {@link HybridRetriever}'s full-text
- * branch: N (the chunks the caller may read, counted up to 50,000) and, per lexeme, the number of those chunks that
- * contain it (counted up to 5,000). Counting them costs tens of milliseconds per common term, so they are cached per
+ * branch: N (the chunks the caller may read, counted up to {@value #MAX_TOTAL}) and, per lexeme, the number of those
+ * chunks that contain it (counted up to N / 2 + 1, at least {@value #MIN_TERM_CAP}: enough to tell a term in over half
+ * of the chunks, which the retriever drops). All uncached terms of a query are counted in one statement. Counting them costs tens of milliseconds per common term, so they are cached per
  * tenant and set of principals (admins share one entry per tenant) and trusted only while the database's
  * {@code chunk_generation} counter has not moved (migrations/V33: any change to the chunk table moves it, ACL changes
  * included) and for at most {@code ttlMillis} (a backstop for a change committed after a count began). Counts never
@@ -28,6 +30,11 @@ final class TermStatistics {
     private static final int MAX_CALLERS = 1_000;
     /** Beyond this many lexemes for one caller, that caller's entry starts over. */
     private static final int MAX_TERMS = 100_000;
+
+    /** N is counted up to this many chunks. */
+    static final int MAX_TOTAL = 200_000;
+    /** A term's document frequency is counted up to max(this, N / 2 + 1). */
+    static final int MIN_TERM_CAP = 5_000;
 
     private final long ttlMillis;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -58,7 +65,7 @@ final class TermStatistics {
      *
      * @param generation the current value of {@code chunk_generation}, read on the same connection just before
      */
-    Counts counts(Connection c, Caller caller, long generation, List<String> lexemes) throws SQLException {
+    Counts counts(Connection c, Caller caller, long generation, List<String> lexemes, int timeoutSeconds) throws SQLException {
         String key = key(caller);
         long now = System.currentTimeMillis();
         Entry e = entries.get(key);
@@ -71,7 +78,8 @@ final class TermStatistics {
         StringBuilder access = new StringBuilder(" AND c.tenant_id = ?");
         if (!caller.isAdmin()) access.append(" AND c.acl && ?::text[]");
         if (e.total == null) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT greatest(count(*), 1) FROM (SELECT 1 FROM chunk c WHERE true" + access + " LIMIT 50000) a")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT greatest(count(*), 1) FROM (SELECT 1 FROM chunk c WHERE true" + access + " LIMIT " + MAX_TOTAL + ") a")) {
+                ps.setQueryTimeout(timeoutSeconds);
                 bindAccess(ps, 1, caller);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -79,29 +87,26 @@ final class TermStatistics {
                 }
             }
         }
-        Map<String, Integer> out = new LinkedHashMap<>();
-        PreparedStatement ps = null;
-        try {
-            for (String lexeme : lexemes) {
-                Integer n = e.hits.get(lexeme);
-                if (n == null) {
-                    if (ps == null) {
-                        // the term is bound as a tsquery literal (not built in SQL) so that the planner sees it and uses the GIN index
-                        ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ ?::tsquery" + access + " LIMIT 5000) s");
-                    }
-                    ps.setString(1, tsqueryLiteral(lexeme));
-                    bindAccess(ps, 2, caller);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        n = rs.getInt(1);
-                    }
-                    e.hits.put(lexeme, n);
+        List<String> missing = new ArrayList<>();
+        for (String lexeme : lexemes) if (!e.hits.containsKey(lexeme)) missing.add(lexeme);
+        if (!missing.isEmpty()) {
+            // one statement for all uncached terms; each count stops at just over half of N (enough for the
+            // "over half of all chunks" rule and for an IDF that is near zero anyway)
+            long cap = Math.max(MIN_TERM_CAP, (long) (e.total / 2) + 1);
+            try (PreparedStatement ps = c.prepareStatement("SELECT x.l, (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ x.t::tsquery"
+                    + access + " LIMIT ?) s) FROM unnest(?::text[], ?::text[]) AS x(l, t)")) {
+                ps.setQueryTimeout(timeoutSeconds);
+                int i = bindAccess(ps, 1, caller);
+                ps.setLong(i, cap);
+                ps.setObject(i + 1, missing.toArray(String[]::new));
+                ps.setObject(i + 2, missing.stream().map(TermStatistics::tsqueryLiteral).toArray(String[]::new));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) e.hits.put(rs.getString(1), rs.getInt(2));
                 }
-                out.put(lexeme, n);
             }
-        } finally {
-            if (ps != null) ps.close();
         }
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String lexeme : lexemes) out.put(lexeme, e.hits.getOrDefault(lexeme, 0));
         return new Counts(e.total, out);
     }
 
@@ -110,9 +115,12 @@ final class TermStatistics {
         return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
-    private static void bindAccess(PreparedStatement ps, int from, Caller caller) throws SQLException {
+    /** Binds the tenant (and the principals of a non-admin) from parameter {@code from}; returns the next free index. */
+    private static int bindAccess(PreparedStatement ps, int from, Caller caller) throws SQLException {
         ps.setString(from, caller.tenant());
-        if (!caller.isAdmin()) ps.setObject(from + 1, caller.principals());
+        if (caller.isAdmin()) return from + 1;
+        ps.setObject(from + 1, caller.principals());
+        return from + 2;
     }
 
     private static String key(Caller caller) {

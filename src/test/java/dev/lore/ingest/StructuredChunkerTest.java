@@ -59,4 +59,56 @@ class StructuredChunkerTest {
         assertEquals("Handbook > Leave", chunks.getLast().headingPathString());
         assertTrue(chunks.getLast().text().contains("25 days"));
     }
+
+    /**
+     * The word-by-word token counter gives the tokenizer's own count on awkward text, and chunking with it gives
+     * exactly the chunks that counting whole texts gives (on 150 pages of the PostgreSQL manual when installed,
+     * else on generated documents).
+     */
+    @Test
+    void countingWordByWordChangesNoCountAndNoChunk() throws Exception {
+        var model = new dev.langchain4j.model.embedding.onnx.HuggingFaceTokenCountEstimator();
+        WordTokenCounter words = new WordTokenCounter(model);
+        List<String> samples = List.of("", " ", "one", "Hello, world!", "a\tb\r\nc  d", "naïve café résumé",
+                "数据库的备份和恢复 backup", "emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "non\u00a0breaking\u2003spaces", "ctrl\u0000\u0007chars",
+                "x".repeat(250) + " tail", "pg_dump --format=custom -f db.dump", "SELECT * FROM t WHERE a <> 'b';",
+                "ALL CAPS and MiXeD ЁЛКА Ελληνικά", "\n\n\n", "trailing space ");
+        for (String t : samples) assertEquals(model.estimateTokenCountInText(t), words.estimateTokenCountInText(t), "count of <" + t + ">");
+
+        java.nio.file.Path manual = java.nio.file.Path.of("/usr/share/doc/postgresql-doc-15/html");
+        List<ParsedDocument> docs = new java.util.ArrayList<>();
+        if (java.nio.file.Files.isDirectory(manual)) {
+            try (var files = java.nio.file.Files.list(manual)) {
+                for (java.nio.file.Path f : files.filter(f -> f.toString().endsWith(".html")).sorted().limit(150).toList()) {
+                    try {
+                        docs.add(parser.parse(java.nio.file.Files.readAllBytes(f), f.getFileName().toString()));
+                    } catch (IngestException e) {
+                        // a table-of-contents page: nothing to chunk
+                    }
+                }
+            }
+        } else {
+            java.util.Random random = new java.util.Random(7);
+            String[] vocabulary = "the server writes each change to the write-ahead log before it reaches the table files; a crash replays it. (see pg_wal) — 日本語 also".split(" ");
+            for (int d = 0; d < 20; d++) {
+                StringBuilder md = new StringBuilder("# Document " + d + "\n\n");
+                for (int s = 0; s < 6; s++) {
+                    md.append("## Section ").append(s).append("\n\n");
+                    int n = random.nextInt(1500);
+                    for (int w = 0; w < n; w++) md.append(vocabulary[random.nextInt(vocabulary.length)]).append(w % 17 == 16 ? ".\n\n" : " ");
+                    md.append("\n\n");
+                }
+                docs.add(parser.parse(md.toString().getBytes(StandardCharsets.UTF_8), "d" + d + ".md"));
+            }
+        }
+        StructuredChunker whole = new StructuredChunker(chunker.maxTokens(), chunker.overlapTokens(), model);
+        StructuredChunker byWord = new StructuredChunker(chunker.maxTokens(), chunker.overlapTokens(), words);
+        int chunks = 0;
+        for (ParsedDocument doc : docs) {
+            List<Chunk> expected = whole.chunk(doc);
+            assertEquals(expected, byWord.chunk(doc), doc.title());
+            chunks += expected.size();
+        }
+        assertTrue(chunks > docs.size(), "the documents must be long enough to split: " + chunks + " chunks");
+    }
 }
