@@ -51,6 +51,7 @@ public class SyncRunner {
     @Inject ChunkStore store;
     @Inject AgroalDataSource dataSource;
     @Inject ObjectMapper json;
+    @Inject dev.lore.retrieval.HybridRetriever retriever;
 
     private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "lore-sync");
@@ -157,6 +158,11 @@ public class SyncRunner {
             // pipelined: while page N is embedded (all cores), page N+1 is fetched, parsed and chunked on another thread
             java.util.concurrent.CompletableFuture<Prefetched> ahead = checkpoint.hasMore()
                     ? prefetch(connector, ctx, source, checkpoint) : null;
+            // and while page N+1 is embedded, page N is stored and recorded on a third (one page in flight at a time,
+            // recorded in order: a checkpoint never passes a page that is not stored)
+            java.util.concurrent.CompletableFuture<Void> storing = java.util.concurrent.CompletableFuture.completedFuture(null);
+            Map<String, String> previousVectors = Map.of();
+            try {
             while (ahead != null) {
                 Prefetched current = ahead.join();
                 if (cancelled.contains(sourceId)) throw new ConnectorException("cancelled");
@@ -166,13 +172,41 @@ public class SyncRunner {
                     if (f.accessUnknown()) store.restrictConnectorAcl(source.id, f.documentKey());
                     outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.FAILED, f.message(), 0));
                 }
-                outcomes.addAll(pipeline.complete(source.tenantId, source.id, current.prepared()));
-                record(runId, outcomes, json.writeValueAsString(current.page().next()));
+                IngestionPipeline.EmbeddedPage embedded = pipeline.embed(current.prepared(), previousVectors);
+                previousVectors = embedded.vectors();
+                storing.join();
+                String checkpointJson = json.writeValueAsString(current.page().next());
+                storing = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        Tenants.run(source.tenantId, () -> {
+                            outcomes.addAll(pipeline.store(source.tenantId, source.id, embedded));
+                            try {
+                                record(runId, outcomes, checkpointJson);
+                            } catch (SQLException e) {
+                                throw new java.util.concurrent.CompletionException(e);
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        throw e instanceof java.util.concurrent.CompletionException ? e : new java.util.concurrent.CompletionException(e);
+                    }
+                }, prefetcher);
             }
+            } catch (Exception | Error e) {
+                // let the page being stored finish before the run is marked failed (its outcomes stay recorded)
+                try {
+                    storing.join();
+                } catch (RuntimeException ignored) {
+                    // the first failure is the one reported
+                }
+                throw e;
+            }
+            storing.join();
             List<String> deleted = store.deleteMissing(sourceId, keys);
             List<IngestionPipeline.Outcome> gone = deleted.stream()
                     .map(k -> new IngestionPipeline.Outcome(k, DocumentStatus.DELETED, "no longer in the source", 0)).toList();
             if (!gone.isEmpty()) record(runId, gone, null);
+            // the index changed: count the new vocabulary once now rather than term by term in the next searches
+            retriever.warmStatistics(source.tenantId);
             finish(runId, SyncRun.SUCCEEDED, null);
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;

@@ -40,6 +40,24 @@ public class IngestionPipeline {
     private final EmbeddingService embeddings;
     private final ChunkStore store;
     private final long maxFileBytes;
+    /** Nanoseconds spent, since start-up, in each step of {@link #complete} (diagnostics: {@link #timings}). */
+    private final java.util.concurrent.atomic.LongAdder lookupNanos = new java.util.concurrent.atomic.LongAdder(),
+            embedNanos = new java.util.concurrent.atomic.LongAdder(), storeNanos = new java.util.concurrent.atomic.LongAdder(),
+            prepareNanos = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Seconds spent since start-up (all sources together) in: {@code prepare} (read, hash, parse, chunk), {@code lookup}
+     * (stored vectors for identical texts), {@code embed} (the embedding model) and {@code store} (writing documents and
+     * chunks). A diagnostic for benchmarks: differences between two calls say where a sync's time went.
+     */
+    public Map<String, Double> timings() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("prepare", prepareNanos.sum() / 1e9);
+        out.put("lookup", lookupNanos.sum() / 1e9);
+        out.put("embed", embedNanos.sum() / 1e9);
+        out.put("store", storeNanos.sum() / 1e9);
+        return out;
+    }
 
     @Inject
     public IngestionPipeline(DocumentParser parser, StructuredChunker chunker, EmbeddingService embeddings, ChunkStore store,
@@ -82,6 +100,15 @@ public class IngestionPipeline {
      *     the connector supplies; an unchanged document whose access changed gets its new list right away
      */
     public PreparedPage prepare(UUID sourceId, List<SourceDocument> documents, String[] aclOverride) {
+        long t0 = System.nanoTime();
+        try {
+            return prepareTimed(sourceId, documents, aclOverride);
+        } finally {
+            prepareNanos.add(System.nanoTime() - t0);
+        }
+    }
+
+    private PreparedPage prepareTimed(UUID sourceId, List<SourceDocument> documents, String[] aclOverride) {
         List<Outcome> outcomes = new ArrayList<>(documents.size());
         List<Prepared> prepared = new ArrayList<>();
         for (SourceDocument doc : documents) {
@@ -103,23 +130,56 @@ public class IngestionPipeline {
         return new PreparedPage(outcomes, prepared);
     }
 
-    /** Second half of ingesting a page: embed the page's new chunks in one parallel batch and store each document. */
+    /** Second half of ingesting a page: {@link #embed} then {@link #store}, on this thread. */
     public List<Outcome> complete(String tenantId, UUID sourceId, PreparedPage page) {
-        List<Outcome> outcomes = new ArrayList<>(page.outcomes);
-        List<Prepared> prepared = page.prepared;
+        return store(tenantId, sourceId, embed(page, Map.of()));
+    }
+
+    /** A page whose new chunk texts have vectors: ready for {@link #store}. */
+    public static final class EmbeddedPage {
+        private final PreparedPage page;
+        private final Map<String, String> vectors;
+
+        private EmbeddedPage(PreparedPage page, Map<String, String> vectors) {
+            this.page = page;
+            this.vectors = vectors;
+        }
+
+        /** Embedding-text hash → vector (pgvector text) of every chunk of the page: lets the next page reuse them. */
+        public Map<String, String> vectors() {
+            return vectors;
+        }
+    }
+
+    /**
+     * Embeds the page's chunk texts in one parallel batch (all cores), except texts already stored or in {@code known}
+     * (hash → vector, e.g. the previous page's while it is still being stored). Never throws: when the model fails,
+     * the page's documents end {@code failed} in {@link #store}.
+     */
+    public EmbeddedPage embed(PreparedPage page, Map<String, String> known) {
         Map<String, String> vectors;
         try {
-            vectors = embedAll(prepared);
+            vectors = embedAll(page.prepared, known);
         } catch (RuntimeException e) {
-            LOG.warnf(e, "embedding failed for a page of %d documents", prepared.size());
+            LOG.warnf(e, "embedding failed for a page of %d documents", page.prepared.size());
             vectors = Map.of();
         }
+        return new EmbeddedPage(page, vectors);
+    }
+
+    /** Stores each document of an embedded page (one transaction per document); returns every document's outcome, in order. */
+    public List<Outcome> store(String tenantId, UUID sourceId, EmbeddedPage embedded) {
+        List<Outcome> outcomes = new ArrayList<>(embedded.page.outcomes);
+        List<Prepared> prepared = embedded.page.prepared;
+        Map<String, String> vectors = embedded.vectors;
+        long t0 = System.nanoTime();
         int next = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             if (outcomes.get(i) != null) continue;
             Prepared p = prepared.get(next++);
             outcomes.set(i, store(tenantId, sourceId, p, vectors));
         }
+        storeNanos.add(System.nanoTime() - t0);
         return outcomes;
     }
 
@@ -167,12 +227,24 @@ public class IngestionPipeline {
     }
 
     /** Embeds every distinct chunk text of the page that has no stored vector yet; returns hash → vector. */
-    private Map<String, String> embedAll(List<Prepared> prepared) {
+    private Map<String, String> embedAll(List<Prepared> prepared, Map<String, String> known) {
         LinkedHashMap<String, String> textByHash = new LinkedHashMap<>();
         for (Prepared p : prepared) {
             for (int i = 0; i < p.chunks().size(); i++) textByHash.putIfAbsent(p.textHashes().get(i), p.chunks().get(i).embeddingText());
         }
-        Map<String, String> vectors = new java.util.HashMap<>(store.existingEmbeddings(new LinkedHashSet<>(textByHash.keySet())));
+        long t0 = System.nanoTime();
+        LinkedHashSet<String> unknown = new LinkedHashSet<>(textByHash.keySet());
+        Map<String, String> vectors = new java.util.HashMap<>();
+        for (String h : textByHash.keySet()) {
+            String v = known.get(h);
+            if (v != null) {
+                vectors.put(h, v);
+                unknown.remove(h);
+            }
+        }
+        vectors.putAll(store.existingEmbeddings(unknown));
+        long t1 = System.nanoTime();
+        lookupNanos.add(t1 - t0);
         List<String> hashes = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         for (var e : textByHash.entrySet()) {
@@ -182,6 +254,7 @@ public class IngestionPipeline {
             }
         }
         List<float[]> embedded = embeddings.embedPassages(texts);
+        embedNanos.add(System.nanoTime() - t1);
         for (int i = 0; i < hashes.size(); i++) vectors.put(hashes.get(i), EmbeddingService.toPgVector(embedded.get(i)));
         return vectors;
     }

@@ -16,10 +16,12 @@ import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Hybrid retrieval in one SQL statement: pgvector HNSW (cosine) and PostgreSQL full-text search over the same
- * chunks, fused with reciprocal rank fusion ({@code score = Σ 1/(k + rank)}, k = {@code lore.retrieval.rrf-k},
- * default 60). Each branch takes {@code lore.retrieval.candidates} (default 60) candidates; filters apply inside
- * both branches before their limits.
+ * Hybrid retrieval on PostgreSQL: pgvector HNSW (cosine) and PostgreSQL full-text search over the same chunks,
+ * fused with reciprocal rank fusion ({@code score = Σ 1/(k + rank)}, k = {@code lore.retrieval.rrf-k}, default 60).
+ * Each branch takes {@code lore.retrieval.candidates} (default 60) candidates; filters apply inside both branches
+ * before their limits. The branches run at the same time on two pooled connections (the full-text one on a virtual
+ * thread while the calling thread embeds the query and runs the vector one); a third statement fuses their ranks and
+ * reads the chunks. Every statement stops after {@code lore.retrieval.timeout} (default 15 s).
  *
  * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
  * by the sum of the inverse document frequencies (BM25's IDF over the chunks the caller may read, from
@@ -47,8 +49,6 @@ public class HybridRetriever {
     private final int timeoutSeconds;
     /** At most this many distinct terms of a query go to the full-text branch (the first ones, in the query's order). */
     static final int MAX_TERMS = 32;
-    /** Placeholders in a parameter list for the full-text terms and their weights, bound once they are known. */
-    private static final Object TERMS = new Object(), WEIGHTS = new Object();
 
     @Inject
     public HybridRetriever(AgroalDataSource dataSource, EmbeddingService embeddings,
@@ -56,7 +56,7 @@ public class HybridRetriever {
                            @ConfigProperty(name = "lore.retrieval.candidates", defaultValue = "60") int candidates,
                            @ConfigProperty(name = "lore.retrieval.vector-weight", defaultValue = "1.0") double vectorWeight,
                            @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight,
-                           @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "60s") java.time.Duration statisticsTtl,
+                           @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "10m") java.time.Duration statisticsTtl,
                            @ConfigProperty(name = "lore.retrieval.timeout", defaultValue = "15s") java.time.Duration timeout) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
@@ -91,103 +91,166 @@ public class HybridRetriever {
         query = query.replace("\0", "").strip();
         if (query.isEmpty()) return List.of();
         int k = Math.max(candidates, limit);
-        int d = embeddings.dimension();
         boolean useVector = mode != SearchMode.FULLTEXT;
         boolean useText = mode != SearchMode.VECTOR;
-        String vector = useVector ? EmbeddingService.toPgVector(embeddings.embedQuery(query)) : null;
 
-        List<Object> params = new ArrayList<>();
         StringBuilder where = new StringBuilder();
         List<Object> filterParams = new ArrayList<>();
-        StringBuilder access = new StringBuilder();
-        List<Object> accessParams = new ArrayList<>();
-        appendAccess(caller, access, accessParams);
-        where.append(access);
-        filterParams.addAll(accessParams);
+        appendAccess(caller, where, filterParams);
         appendFilters(filters, where, filterParams);
+        String tenant = caller.tenant();
+        String text = query;
 
-        String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
-        StringBuilder sql = new StringBuilder("WITH ");
-        if (useVector) {
-            // ties (identical texts share an embedding) are broken by document key and position, never by the random
-            // chunk id, so the same corpus ranks the same way in every index (evaluation replays depend on it)
-            sql.append("vec AS (SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim FROM (")
-               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, ").append(dist).append(" AS dist FROM chunk c WHERE true").append(where)
-               .append(" ORDER BY ").append(dist).append(" LIMIT ?) v)");
-            params.add(vector);
-            params.addAll(filterParams);
-            params.add(vector);
-            params.add(k);
-        } else {
-            sql.append("vec AS (SELECT NULL::uuid AS id, NULL::bigint AS rnk, NULL::float8 AS sim WHERE false)");
-        }
-        sql.append(", ");
-        if (useText) {
-            // The query's lexemes with IDF weights from TermStatistics (PostgreSQL's own ranking has no IDF), bound as
-            // arrays by run(). A chunk scores the sum of its terms' IDF (a term found in the title or headings counting 1.5
-            // times); the best 4k by that sum then get ts_rank_cd added for frequency and proximity. The per-term tests
-            // use the small position-free tsv_terms and tsv_head (V34): against tsv itself, which is large and often
-            // stored out of line, scoring the thousands of matches of a common word cost most of the branch's time.
-            // the terms arrive as one-term tsquery literals (TermStatistics.tsqueryLiteral: the only place that escapes)
-            sql.append("terms AS MATERIALIZED (SELECT l::tsquery AS tq, w ")
-               .append("FROM unnest(?::text[], ?::float8[]) AS x(l, w)), ")
-               .append("q AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), ")
-               .append("fts AS (SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM (")
-               .append("SELECT s.id, s.dk, s.pos, s.idf + ts_rank_cd(c2.tsv, q.tq, 1) AS r FROM q, (")
-               .append("SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv_head @@ t.tq THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv_terms @@ t.tq) AS idf")
-               .append(" FROM chunk c, q WHERE c.tsv @@ q.tq").append(where)
-               .append(" ORDER BY idf DESC, c.document_key, c.position LIMIT ?) s JOIN chunk c2 ON c2.id = s.id")
-               .append(" ORDER BY r DESC, s.dk, s.pos LIMIT ?) t)");
-            params.add(TERMS);
-            params.add(WEIGHTS);
-            params.add(TERMS);
-            params.addAll(filterParams);
-            params.add(4 * k);
-            params.add(k);
-        } else {
-            sql.append("fts AS (SELECT NULL::uuid AS id, NULL::bigint AS rnk, NULL::float4 AS r WHERE false)");
-        }
-        sql.append("""
-                 SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
-                        coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) AS score, vec.sim, fts.r
-                 FROM vec FULL OUTER JOIN fts ON vec.id = fts.id
-                 JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
-                 ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?""");
-        params.add(vectorWeight);
-        params.add(rrfK);
-        params.add(textWeight);
-        params.add(rrfK);
-        params.add(limit);
-
+        // the two branches run at the same time on two connections: the full-text branch (term statistics, then its
+        // statement) on a virtual thread while this thread embeds the query and runs the vector branch
+        java.util.concurrent.Future<List<Ranked>> fts = useText
+                ? BRANCHES.submit(() -> Tenants.call(tenant, () -> fullText(text, k, where.toString(), filterParams, caller)))
+                : java.util.concurrent.CompletableFuture.completedFuture(List.of());
         try {
-            String text = useText ? query : null;
-            return Tenants.call(caller.tenant(), () -> run(sql.toString(), params, limit, text, caller));
-        } catch (SQLException e) {
-            throw new IllegalStateException("search failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw e;
+            List<Ranked> vec = useVector
+                    ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, where.toString(), filterParams))
+                    : List.of();
+            List<Ranked> ranked = fts.get();
+            return Tenants.call(tenant, () -> fuse(vec, ranked, limit));
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw failure(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("search interrupted", e);
         } catch (Exception e) {
-            throw new IllegalStateException("search failed: " + e, e);
+            throw failure(e);
+        } finally {
+            fts.cancel(true);
+        }
+    }
+
+    /** Runs the branches' statements (virtual threads: the work is waiting on PostgreSQL). */
+    private static final java.util.concurrent.ExecutorService BRANCHES = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("lore-search-", 0).factory());
+
+    private static RuntimeException failure(Throwable e) {
+        if (e instanceof SQLException) return new IllegalStateException("search failed: " + e.getMessage(), e);
+        if (e instanceof RuntimeException r) return r;
+        return new IllegalStateException("search failed: " + e, e);
+    }
+
+    /**
+     * Renews the full-text term statistics of {@code tenant} (its admins and its recent callers) so that the first
+     * searches after a sync do not count terms one by one. Called by the sync runner when a run ends; never throws
+     * (a failure only leaves the statistics to be counted on demand).
+     *
+     * @return how many callers' statistics were renewed
+     */
+    public int warmStatistics(String tenant) {
+        try {
+            return Tenants.call(tenant, () -> {
+                try (Connection c = dataSource.getConnection()) {
+                    return statistics.warm(c, tenant, new Caller(tenant, "lore-statistics", java.util.Set.of(), java.util.Set.of(Caller.ADMIN)),
+                            timeoutSeconds);
+                }
+            });
+        } catch (Exception e) {
+            org.jboss.logging.Logger.getLogger(HybridRetriever.class).warnf("term statistics of tenant %s not renewed: %s", tenant, e.toString());
+            return 0;
+        }
+    }
+
+    /** One branch's candidate: chunk id, rank in the branch (1 = best), the branch's own score. */
+    private record Ranked(UUID id, long rank, double score) {}
+
+    /**
+     * The vector branch: the {@code k} chunks nearest to {@code embedding} (cosine distance, HNSW) among those the
+     * filters allow; score = cosine similarity. Ties (identical texts share an embedding) are broken by document key
+     * and position, never by the random chunk id, so the same corpus ranks the same way in every index (evaluation
+     * replays depend on it).
+     */
+    private List<Ranked> vector(float[] embedding, int k, String where, List<Object> filterParams) throws SQLException {
+        int d = embeddings.dimension();
+        String vector = EmbeddingService.toPgVector(embedding);
+        String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
+        String sql = "SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim FROM ("
+                + "SELECT c.id, c.document_key AS dk, c.position AS pos, " + dist + " AS dist FROM chunk c WHERE true" + where
+                + " ORDER BY " + dist + " LIMIT ?) v ORDER BY rnk";
+        List<Object> params = new ArrayList<>();
+        params.add(vector);
+        params.addAll(filterParams);
+        params.add(vector);
+        params.add(k);
+        try (Connection c = dataSource.getConnection()) {
+            return ranked(c, sql, params);
         }
     }
 
     /**
-     * Runs the search statement on a connection taken as the caller's tenant (row-level security applies). With
-     * {@code text} (the full-text branch is on), first reads the query's lexemes and their statistics and binds the
-     * selective terms and their weights where {@link #TERMS} and {@link #WEIGHTS} stand in {@code params}.
+     * The full-text branch. The query's lexemes get IDF weights from {@link TermStatistics} (PostgreSQL's own ranking
+     * has no IDF). A chunk matching any of them scores the sum of its terms' IDF (a term found in the title or headings
+     * counting 1.5 times); the best 4k by that sum then get {@code ts_rank_cd} added for frequency and proximity. The
+     * per-term tests use the small position-free {@code tsv_terms} and {@code tsv_head} (V34): against {@code tsv}
+     * itself, which is large and often stored out of line, scoring the thousands of matches of a common word cost most
+     * of the branch's time. Empty when no term of the query occurs in what the caller may read.
      */
-    private List<SearchResult> run(String sql, List<Object> params, int limit, String text, Caller caller) throws SQLException {
+    private List<Ranked> fullText(String text, int k, String where, List<Object> filterParams, Caller caller) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            if (text != null) {
-                WeightedTerms terms = weightedTerms(c, text, caller);
-                for (int i = 0; i < params.size(); i++) {
-                    if (params.get(i) == TERMS) params.set(i, terms.literals());
-                    else if (params.get(i) == WEIGHTS) params.set(i, terms.weights());
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            WeightedTerms terms = weightedTerms(c, text, caller);
+            if (terms.literals().length == 0) return List.of();
+            // the terms arrive as one-term tsquery literals (TermStatistics.tsqueryLiteral: the only place that escapes)
+            String sql = "WITH terms AS MATERIALIZED (SELECT l::tsquery AS tq, w FROM unnest(?::text[], ?::float8[]) AS x(l, w)), "
+                    + "q AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq) "
+                    + "SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM ("
+                    + "SELECT s.id, s.dk, s.pos, s.idf + ts_rank_cd(c2.tsv, q.tq, 1) AS r FROM q, ("
+                    + "SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv_head @@ t.tq THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv_terms @@ t.tq) AS idf"
+                    + " FROM chunk c, q WHERE c.tsv @@ q.tq" + where
+                    + " ORDER BY idf DESC, c.document_key, c.position LIMIT ?) s JOIN chunk c2 ON c2.id = s.id"
+                    + " ORDER BY r DESC, s.dk, s.pos LIMIT ?) t ORDER BY rnk";
+            List<Object> params = new ArrayList<>();
+            params.add(terms.literals());
+            params.add(terms.weights());
+            params.add(terms.literals());
+            params.addAll(filterParams);
+            params.add(4 * k);
+            params.add(k);
+            return ranked(c, sql, params);
+        }
+    }
+
+    private List<Ranked> ranked(Connection c, String sql, List<Object> params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
             for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+            List<Ranked> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new Ranked(rs.getObject(1, UUID.class), rs.getLong(2), rs.getDouble(3)));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Reciprocal rank fusion of the two branches and the chunks' columns, in SQL so that ties are ordered by the
+     * database's collation of document keys, as they always were: {@code score = w_v/(k + rank_v) + w_t/(k + rank_t)}.
+     */
+    private List<SearchResult> fuse(List<Ranked> vec, List<Ranked> fts, int limit) throws SQLException {
+        if (vec.isEmpty() && fts.isEmpty()) return List.of();
+        String sql = """
+                SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
+                       coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) AS score, vec.sim, fts.r
+                FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS vec(id, rnk, sim)
+                FULL OUTER JOIN unnest(?::uuid[], ?::bigint[], ?::float8[]) AS fts(id, rnk, r) ON vec.id = fts.id
+                JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
+                ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?""";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setQueryTimeout(timeoutSeconds);
+            ps.setDouble(1, vectorWeight);
+            ps.setInt(2, rrfK);
+            ps.setDouble(3, textWeight);
+            ps.setInt(4, rrfK);
+            int i = 5;
+            for (List<Ranked> branch : List.of(vec, fts)) {
+                ps.setObject(i++, branch.stream().map(Ranked::id).toArray(UUID[]::new));
+                ps.setObject(i++, branch.stream().map(Ranked::rank).toArray(Long[]::new));
+                ps.setObject(i++, branch.stream().map(Ranked::score).toArray(Double[]::new));
+            }
+            ps.setInt(i, limit);
             List<SearchResult> out = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -198,7 +261,6 @@ public class HybridRetriever {
                 }
             }
             return out;
-            }
         }
     }
 

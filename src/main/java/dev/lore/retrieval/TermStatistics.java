@@ -38,6 +38,10 @@ final class TermStatistics {
 
     private final long ttlMillis;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Callers seen lately, by cache key: whose statistics {@link #warm} renews after a sync. */
+    private final Map<String, Caller> recent = new ConcurrentHashMap<>();
+    /** Vocabularies are counted in one pass by {@link #warm} only up to this many chunks. */
+    static final int MAX_WARM_CHUNKS = 100_000;
 
     /** @param ttlMillis longest time a count is trusted, in milliseconds (even when nothing seems to have changed) */
     TermStatistics(long ttlMillis) {
@@ -51,6 +55,8 @@ final class TermStatistics {
         final long generation;
         final long createdAt;
         volatile Double total;
+        /** Filled by {@link #warm}: every lexeme the caller may read is in {@code hits}; a missing one occurs nowhere. */
+        volatile boolean complete;
         final Map<String, Integer> hits = new ConcurrentHashMap<>();
 
         Entry(long generation, long createdAt) {
@@ -67,6 +73,8 @@ final class TermStatistics {
      */
     Counts counts(Connection c, Caller caller, long generation, List<String> lexemes, int timeoutSeconds) throws SQLException {
         String key = key(caller);
+        if (recent.size() >= MAX_CALLERS) recent.clear();
+        recent.putIfAbsent(key, caller);
         long now = System.currentTimeMillis();
         Entry e = entries.get(key);
         if (e == null || e.generation != generation || now - e.createdAt > ttlMillis) {
@@ -74,25 +82,18 @@ final class TermStatistics {
             e = new Entry(generation, now);
             entries.put(key, e);
         }
-        if (e.hits.size() > MAX_TERMS) e.hits.clear();
-        StringBuilder access = new StringBuilder(" AND c.tenant_id = ?");
-        if (!caller.isAdmin()) access.append(" AND c.acl && ?::text[]");
-        if (e.total == null) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT greatest(count(*), 1) FROM (SELECT 1 FROM chunk c WHERE true" + access + " LIMIT " + MAX_TOTAL + ") a")) {
-                ps.setQueryTimeout(timeoutSeconds);
-                bindAccess(ps, 1, caller);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    e.total = (double) rs.getLong(1);
-                }
-            }
+        if (e.hits.size() > MAX_TERMS) {
+            e.complete = false;
+            e.hits.clear();
         }
+        String access = access(caller);
+        if (e.total == null) e.total = (double) total(c, caller, timeoutSeconds);
         List<String> missing = new ArrayList<>();
-        for (String lexeme : lexemes) if (!e.hits.containsKey(lexeme)) missing.add(lexeme);
+        if (!e.complete) for (String lexeme : lexemes) if (!e.hits.containsKey(lexeme)) missing.add(lexeme);
         if (!missing.isEmpty()) {
             // one statement for all uncached terms; each count stops at just over half of N (enough for the
             // "over half of all chunks" rule and for an IDF that is near zero anyway)
-            long cap = Math.max(MIN_TERM_CAP, (long) (e.total / 2) + 1);
+            long cap = termCap(e.total);
             try (PreparedStatement ps = c.prepareStatement("SELECT x.l, (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ x.t::tsquery"
                     + access + " LIMIT ?) s) FROM unnest(?::text[], ?::text[]) AS x(l, t)")) {
                 ps.setQueryTimeout(timeoutSeconds);
@@ -108,6 +109,75 @@ final class TermStatistics {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String lexeme : lexemes) out.put(lexeme, e.hits.getOrDefault(lexeme, 0));
         return new Counts(e.total, out);
+    }
+
+    private static String access(Caller caller) {
+        return caller.isAdmin() ? " AND c.tenant_id = ?" : " AND c.tenant_id = ? AND c.acl && ?::text[]";
+    }
+
+    private static long termCap(double total) {
+        return Math.max(MIN_TERM_CAP, (long) (total / 2) + 1);
+    }
+
+    /** N: the chunks {@code caller} may read, at least 1, counted up to {@link #MAX_TOTAL}. */
+    private static long total(Connection c, Caller caller, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT greatest(count(*), 1) FROM (SELECT 1 FROM chunk c WHERE true"
+                + access(caller) + " LIMIT " + MAX_TOTAL + ") a")) {
+            ps.setQueryTimeout(timeoutSeconds);
+            bindAccess(ps, 1, caller);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Renews the statistics of tenant {@code tenant}'s recent callers (and of its admins) in one pass each: N, and
+     * the document frequency of every lexeme of what the caller may read ({@code ts_stat} over {@code tsv_terms}),
+     * so that the first queries after a sync pay no per-term counts. Skips a caller who may read more than
+     * {@value #MAX_WARM_CHUNKS} chunks (its terms are then counted as queries need them). Called after a sync, on a
+     * connection of that tenant.
+     *
+     * @param admin a caller with the admin role in {@code tenant}
+     * @return how many callers' statistics were renewed
+     */
+    int warm(Connection c, String tenant, Caller admin, int timeoutSeconds) throws SQLException {
+        List<Caller> callers = new ArrayList<>();
+        callers.add(admin);
+        for (Caller r : recent.values()) {
+            if (r.tenant().equals(tenant) && !r.isAdmin() && callers.size() < 20) callers.add(r);
+        }
+        int renewed = 0;
+        for (Caller caller : callers) {
+            long generation;
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_value FROM chunk_generation");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                generation = rs.getLong(1);
+            }
+            long total = total(c, caller, timeoutSeconds);
+            if (total > MAX_WARM_CHUNKS) continue;
+            Entry e = new Entry(generation, System.currentTimeMillis());
+            e.total = (double) total;
+            long cap = termCap(total);
+            // ts_stat runs a query given as text: the tenant and principals go in as quoted literals (format %L)
+            String inner = caller.isAdmin()
+                    ? "format('SELECT c.tsv_terms FROM chunk c WHERE c.tenant_id = %L', ?::text)"
+                    : "format('SELECT c.tsv_terms FROM chunk c WHERE c.tenant_id = %L AND c.acl && %L::text[]', ?::text, ?::text[])";
+            try (PreparedStatement ps = c.prepareStatement("SELECT word, ndoc FROM ts_stat(" + inner + ")")) {
+                ps.setQueryTimeout(timeoutSeconds);
+                bindAccess(ps, 1, caller);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next() && e.hits.size() < MAX_TERMS) e.hits.put(rs.getString(1), (int) Math.min(rs.getLong(2), cap));
+                }
+            }
+            if (e.hits.size() >= MAX_TERMS) continue;
+            e.complete = true;
+            entries.put(key(caller), e);
+            renewed++;
+        }
+        return renewed;
     }
 
     /** A lexeme as a one-term tsquery literal: quoted, with quotes doubled and backslashes escaped. */

@@ -104,6 +104,7 @@ class IngestBenchmark {
     @Inject ObjectMapper json;
     @Inject dev.lore.ingest.DocumentParser loreParser;
     @Inject StructuredChunker loreChunker;
+    @Inject dev.lore.ingest.IngestionPipeline lorePipeline;
 
     @Test
     void ingestAndSearchSideBySide() throws Exception {
@@ -196,6 +197,7 @@ class IngestBenchmark {
         System.gc();
         jdk.jfr.Recording jfr = startJfr();
         memory.startPhase();
+        Map<String, Double> stepsBefore = lorePipeline.timings();
         long l0 = System.nanoTime();
         String runId = given().post("/api/v1/sources/" + sourceId + "/sync").then().statusCode(202).extract().path("id");
         JsonPath run = Api.awaitRun(sourceId, runId, 4 * 3600);
@@ -207,6 +209,11 @@ class IngestBenchmark {
         int loreChunks = run.getInt("chunks");
         UUID source = UUID.fromString(sourceId);
         lore.put("wallSeconds", loreWall);
+        Map<String, Object> steps = new LinkedHashMap<>();
+        lorePipeline.timings().forEach((k, v) -> steps.put(k + "Seconds", v - stepsBefore.get(k)));
+        steps.put("note", "measured inside the sync: prepare (read, hash, parse, chunk) runs on its own thread, ahead of the"
+                + " page being embedded; lookup, embed and store run one after the other on the sync thread");
+        lore.put("steps", steps);
         Instant started = Instant.parse(run.getString("startedAt"));
         Instant finished = Instant.parse(run.getString("finishedAt"));
         lore.put("serverRunSeconds", Duration.between(started, finished).toMillis() / 1000.0);
@@ -655,6 +662,12 @@ class IngestBenchmark {
               .append(" s, chunk ").append(f1(lPh.get("chunkSeconds"))).append(" s, embed ≈ ").append(f1(lPh.get("embedSecondsAtBareRate")))
               .append(" s (").append(lPh.get("embeddingTextTokens")).append(" tokens of breadcrumb + text at the bare model's rate), rest ≈ ")
               .append(f1(lPh.get("restSeconds"))).append(" s (store, bookkeeping, cores idle while one thread parses).\n\n");
+        }
+        Map<String, Object> lSt = (Map<String, Object>) l.get("steps");
+        if (lSt != null) {
+            sb.append("Lore's sync, timed inside (seconds of wall time per step): prepare (read, hash, parse, chunk; its own thread, ahead) ")
+              .append(f1(lSt.get("prepareSeconds"))).append(", stored-vector lookup ").append(f1(lSt.get("lookupSeconds")))
+              .append(", embed ").append(f1(lSt.get("embedSeconds"))).append(", store ").append(f1(lSt.get("storeSeconds"))).append(".\n\n");
         }
         sb.append("Search: Lore = ").append(ls.get("what")).append(", top ").append(SEARCH_LIMIT).append("; plain = ").append(ps.get("what"))
           .append(", top ").append(SEARCH_LIMIT).append(" (query embedded as is, as EmbeddingStoreContentRetriever does). ")

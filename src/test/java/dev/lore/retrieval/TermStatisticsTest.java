@@ -45,6 +45,52 @@ class TermStatisticsTest {
         assertTrue(Math.abs(after - before) > 0.1, "a.md must score with the new counts: before " + before + ", after " + after);
     }
 
+    /**
+     * The statistics a sync renews in one pass (ts_stat over every lexeme) equal those counted term by term, for an
+     * admin and for a user who may read only part of the tenant; a term the caller cannot read counts 0 either way.
+     */
+    @Test
+    void statisticsWarmedInOnePassEqualThoseCountedTermByTerm() throws Exception {
+        Path dir = Files.createTempDirectory("lore-termwarm");
+        Files.createDirectories(dir.resolve("open"));
+        Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(dir.resolve("open/.lore-acl.json"), "{\"everyone\": true}");
+        Files.writeString(dir.resolve("secret/.lore-acl.json"), "{\"groups\": [\"board\"]}");
+        Files.writeString(dir.resolve("open/a.md"), "# Quokka\n\nThe quokka team shares the quokka rota and the kettle.\n");
+        Files.writeString(dir.resolve("open/b.md"), "# Kettle\n\nDescale the kettle every month; the quokka team forgets.\n");
+        Files.writeString(dir.resolve("secret/c.md"), "# Axolotl\n\nThe axolotl merger is secret; the kettle budget too.\n");
+        Api.assertStatus(Api.syncAndWait(Api.createFilesystemSource("termwarm", dir)), "succeeded");
+
+        dev.lore.security.Caller user = new dev.lore.security.Caller("default", "termwarm-user", java.util.Set.of("staff"),
+                java.util.Set.of(dev.lore.security.Caller.USER));
+        List<String> lexemes = List.of("axolotl", "kettl", "quokka", "rota", "zzznotaword");
+        for (dev.lore.security.Caller caller : List.of(TestCallers.ADMIN, user)) {
+            try (java.sql.Connection c = dev.lore.security.Tenants.call("default", () -> dataSource.getConnection())) {
+                long generation = generation(c);
+                TermStatistics counted = new TermStatistics(60_000);
+                TermStatistics.Counts byTerm = counted.counts(c, caller, generation, lexemes, 30);
+                TermStatistics warmed = new TermStatistics(60_000);
+                warmed.counts(c, caller, generation, List.of(), 30); // remembers the caller, as a search would
+                assertTrue(warmed.warm(c, "default", TestCallers.ADMIN, 30) >= 1);
+                TermStatistics.Counts inOnePass = warmed.counts(c, caller, generation(c), lexemes, 30);
+                assertEquals(byTerm, inOnePass, "statistics of " + caller.username());
+                assertEquals(0, inOnePass.hits().get("zzznotaword"));
+                assertTrue(inOnePass.hits().get("kettl") >= (caller.isAdmin() ? 3 : 2));
+                if (!caller.isAdmin()) assertEquals(0, inOnePass.hits().get("axolotl"), "a forbidden chunk must not count");
+                else assertTrue(inOnePass.hits().get("axolotl") >= 1);
+            }
+        }
+    }
+
+    @Inject io.agroal.api.AgroalDataSource dataSource;
+
+    private static long generation(java.sql.Connection c) throws java.sql.SQLException {
+        try (var ps = c.prepareStatement("SELECT last_value FROM chunk_generation"); var rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** a.md's full-text score for "zanzibar wombat" (full-text branch alone, as an admin, within the source). */
     private double textScore(String sourceId) {
         List<SearchResult> results = retriever.search("zanzibar wombat", 10, new SearchFilters(List.of(UUID.fromString(sourceId)), null, null, null),
