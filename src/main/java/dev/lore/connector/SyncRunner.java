@@ -205,9 +205,9 @@ public class SyncRunner {
             List<IngestionPipeline.Outcome> gone = deleted.stream()
                     .map(k -> new IngestionPipeline.Outcome(k, DocumentStatus.DELETED, "no longer in the source", 0)).toList();
             if (!gone.isEmpty()) record(runId, gone, null);
-            // the index changed: count the new vocabulary once now rather than term by term in the next searches
-            retriever.warmStatistics(source.tenantId);
             finish(runId, SyncRun.SUCCEEDED, null);
+            // the index changed: count the new vocabulary once, in the background, rather than term by term in the next searches
+            retriever.renewStatistics(source.tenantId);
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             LOG.warnf("sync run %s failed: %s", runId, cause.getMessage());

@@ -14,11 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * section was tokenised hundreds of times (42 s of the manual's ingestion on 2 cores); with this counter each
  * distinct word is tokenised once per process. {@link StructuredChunkerTest} checks the sums against the tokenizer.
  *
- * <p>Thread-safe. Memory: at most {@value #MAX_WORDS} remembered words (the cache starts over beyond that).
+ * <p>Thread-safe. Memory: at most {@value #MAX_WORDS} remembered words of up to {@value #MAX_CACHED_WORD} characters
+ * (the cache starts over beyond that).
  */
 final class WordTokenCounter implements TokenCountEstimator {
 
     private static final int MAX_WORDS = 500_000;
+    /** Longer words are counted every time, not remembered. */
+    private static final int MAX_CACHED_WORD = 64;
 
     private final TokenCountEstimator tokenizer;
     /** Tokens the tokenizer adds to every text however short (special tokens); counted once per text. */
@@ -51,6 +54,7 @@ final class WordTokenCounter implements TokenCountEstimator {
     }
 
     private int word(String w) {
+        if (w.length() > MAX_CACHED_WORD) return tokenizer.estimateTokenCountInText(w) - perText; // base64, minified code: not worth keeping
         Integer n = words.get(w);
         if (n == null) {
             n = tokenizer.estimateTokenCountInText(w) - perText;

@@ -47,8 +47,11 @@ public class HybridRetriever {
     private final double textWeight;
     private final TermStatistics statistics;
     private final int timeoutSeconds;
+    private final int matchFactor;
     /** At most this many distinct terms of a query go to the full-text branch (the first ones, in the query's order). */
     static final int MAX_TERMS = 32;
+    /** Longest query text used, in characters (the HTTP API refuses longer ones with 400). */
+    public static final int MAX_QUERY_CHARS = 4_000;
 
     @Inject
     public HybridRetriever(AgroalDataSource dataSource, EmbeddingService embeddings,
@@ -57,7 +60,8 @@ public class HybridRetriever {
                            @ConfigProperty(name = "lore.retrieval.vector-weight", defaultValue = "1.0") double vectorWeight,
                            @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight,
                            @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "10m") java.time.Duration statisticsTtl,
-                           @ConfigProperty(name = "lore.retrieval.timeout", defaultValue = "15s") java.time.Duration timeout) {
+                           @ConfigProperty(name = "lore.retrieval.timeout", defaultValue = "15s") java.time.Duration timeout,
+                           @ConfigProperty(name = "lore.retrieval.fulltext-match-factor", defaultValue = "0") int matchFactor) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
         this.rrfK = rrfK;
@@ -66,6 +70,7 @@ public class HybridRetriever {
         this.textWeight = textWeight;
         this.statistics = new TermStatistics(statisticsTtl.toMillis());
         this.timeoutSeconds = (int) Math.max(1, timeout.toSeconds());
+        this.matchFactor = Math.max(0, matchFactor);
     }
 
     /** Hybrid search with default settings, as {@code caller}. */
@@ -89,6 +94,7 @@ public class HybridRetriever {
             throw new IllegalStateException("the index is being re-embedded with " + embeddings.modelName() + "; search is unavailable until it finishes");
         }
         query = query.replace("\0", "").strip();
+        if (query.length() > MAX_QUERY_CHARS) query = query.substring(0, MAX_QUERY_CHARS); // the API refuses longer ones; tools and agents are cut
         if (query.isEmpty()) return List.of();
         int k = Math.max(candidates, limit);
         boolean useVector = mode != SearchMode.FULLTEXT;
@@ -111,7 +117,7 @@ public class HybridRetriever {
                     ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, where.toString(), filterParams))
                     : List.of();
             List<Ranked> ranked = fts.get();
-            return Tenants.call(tenant, () -> fuse(vec, ranked, limit));
+            return Tenants.call(tenant, () -> fuse(vec, ranked, limit, where.toString(), filterParams));
         } catch (java.util.concurrent.ExecutionException e) {
             throw failure(e.getCause());
         } catch (InterruptedException e) {
@@ -135,24 +141,64 @@ public class HybridRetriever {
     }
 
     /**
-     * Renews the full-text term statistics of {@code tenant} (its admins and its recent callers) so that the first
-     * searches after a sync do not count terms one by one. Called by the sync runner when a run ends; never throws
-     * (a failure only leaves the statistics to be counted on demand).
+     * Renews, in the background, the full-text term statistics of {@code tenant} (its admins and its recent callers)
+     * so that the first searches after a sync do not count terms one by one, and the planner's statistics of the chunk
+     * table ({@code ANALYZE}) when it changed. Called by the sync runner when a run
+     * ends. Never fails: an error only leaves the statistics to be counted on demand.
      *
-     * @return how many callers' statistics were renewed
+     * @return completes with how many callers' statistics were renewed (0 when the index had not changed) and how long
+     *     it took
      */
-    public int warmStatistics(String tenant) {
-        try {
-            return Tenants.call(tenant, () -> {
-                try (Connection c = dataSource.getConnection()) {
-                    return statistics.warm(c, tenant, new Caller(tenant, "lore-statistics", java.util.Set.of(), java.util.Set.of(Caller.ADMIN)),
-                            timeoutSeconds);
-                }
-            });
-        } catch (Exception e) {
-            org.jboss.logging.Logger.getLogger(HybridRetriever.class).warnf("term statistics of tenant %s not renewed: %s", tenant, e.toString());
-            return 0;
+    public java.util.concurrent.CompletableFuture<Renewal> renewStatistics(String tenant) {
+        java.util.concurrent.CompletableFuture<Renewal> renewal = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            long t0 = System.nanoTime();
+            try {
+                int callers = Tenants.call(tenant, () -> {
+                    try (Connection c = dataSource.getConnection()) {
+                        analyzeIfChanged(c);
+                        return statistics.warm(c, tenant, new Caller(tenant, "lore-statistics", java.util.Set.of(),
+                                java.util.Set.of(Caller.ADMIN)), timeoutSeconds);
+                    }
+                });
+                return new Renewal(callers, (System.nanoTime() - t0) / 1_000_000);
+            } catch (Exception e) {
+                org.jboss.logging.Logger.getLogger(HybridRetriever.class).warnf("term statistics of tenant %s not renewed: %s", tenant, e.toString());
+                return new Renewal(0, (System.nanoTime() - t0) / 1_000_000);
+            }
+        }, BRANCHES);
+        lastRenewal = renewal;
+        return renewal;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong analyzedAt = new java.util.concurrent.atomic.AtomicLong(-1);
+
+    /**
+     * Refreshes the planner's statistics of {@code chunk} when it changed since the last time: with a never-analysed
+     * table (a fresh index, or a server whose autovacuum is off or has not come round yet) PostgreSQL expects a
+     * handful of rows and reads every chunk instead of using the HNSW index.
+     */
+    private void analyzeIfChanged(Connection c) throws SQLException {
+        long generation = TermStatistics.generation(c);
+        if (analyzedAt.getAndSet(generation) == generation) return;
+        try (java.sql.Statement st = c.createStatement()) {
+            st.setQueryTimeout(60);
+            st.execute("ANALYZE chunk");
         }
+    }
+
+    /**
+     * What one renewal of term statistics did.
+     *
+     * @param callers how many callers' statistics were renewed
+     * @param millis how long it took, in milliseconds
+     */
+    public record Renewal(int callers, long millis) {}
+
+    private volatile java.util.concurrent.CompletableFuture<Renewal> lastRenewal = java.util.concurrent.CompletableFuture.completedFuture(new Renewal(0, 0));
+
+    /** The statistics renewal started last (completed when none ran): benchmarks wait for it before timing searches. */
+    public java.util.concurrent.CompletableFuture<Renewal> lastStatisticsRenewal() {
+        return lastRenewal;
     }
 
     /** One branch's candidate: chunk id, rank in the branch (1 = best), the branch's own score. */
@@ -191,21 +237,23 @@ public class HybridRetriever {
      */
     private List<Ranked> fullText(String text, int k, String where, List<Object> filterParams, Caller caller) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            WeightedTerms terms = weightedTerms(c, text, caller);
+            WeightedTerms terms = weightedTerms(c, text, caller, k);
             if (terms.literals().length == 0) return List.of();
             // the terms arrive as one-term tsquery literals (TermStatistics.tsqueryLiteral: the only place that escapes)
             String sql = "WITH terms AS MATERIALIZED (SELECT l::tsquery AS tq, w FROM unnest(?::text[], ?::float8[]) AS x(l, w)), "
-                    + "q AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq) "
+                    + "q AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), "
+                    + "m AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq) "
                     + "SELECT id, row_number() OVER (ORDER BY r DESC, dk, pos) AS rnk, r FROM ("
                     + "SELECT s.id, s.dk, s.pos, s.idf + ts_rank_cd(c2.tsv, q.tq, 1) AS r FROM q, ("
                     + "SELECT c.id, c.document_key AS dk, c.position AS pos, (SELECT sum(t.w * (CASE WHEN c.tsv_head @@ t.tq THEN 1.5 ELSE 1 END)) FROM terms t WHERE c.tsv_terms @@ t.tq) AS idf"
-                    + " FROM chunk c, q WHERE c.tsv @@ q.tq" + where
+                    + " FROM chunk c, m WHERE c.tsv @@ m.tq" + where
                     + " ORDER BY idf DESC, c.document_key, c.position LIMIT ?) s JOIN chunk c2 ON c2.id = s.id"
                     + " ORDER BY r DESC, s.dk, s.pos LIMIT ?) t ORDER BY rnk";
             List<Object> params = new ArrayList<>();
             params.add(terms.literals());
             params.add(terms.weights());
             params.add(terms.literals());
+            params.add(terms.matchLiterals());
             params.addAll(filterParams);
             params.add(4 * k);
             params.add(k);
@@ -229,15 +277,16 @@ public class HybridRetriever {
      * Reciprocal rank fusion of the two branches and the chunks' columns, in SQL so that ties are ordered by the
      * database's collation of document keys, as they always were: {@code score = w_v/(k + rank_v) + w_t/(k + rank_t)}.
      */
-    private List<SearchResult> fuse(List<Ranked> vec, List<Ranked> fts, int limit) throws SQLException {
+    private List<SearchResult> fuse(List<Ranked> vec, List<Ranked> fts, int limit, String where, List<Object> filterParams) throws SQLException {
         if (vec.isEmpty() && fts.isEmpty()) return List.of();
+        // the access and filter conditions again: a chunk whose access list narrowed since its branch ran is not read
         String sql = """
                 SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
                        coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) AS score, vec.sim, fts.r
                 FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS vec(id, rnk, sim)
                 FULL OUTER JOIN unnest(?::uuid[], ?::bigint[], ?::float8[]) AS fts(id, rnk, r) ON vec.id = fts.id
                 JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
-                ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?""";
+                WHERE true""" + where + " ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setDouble(1, vectorWeight);
@@ -250,6 +299,7 @@ public class HybridRetriever {
                 ps.setObject(i++, branch.stream().map(Ranked::rank).toArray(Long[]::new));
                 ps.setObject(i++, branch.stream().map(Ranked::score).toArray(Double[]::new));
             }
+            for (Object p : filterParams) ps.setObject(i++, p);
             ps.setInt(i, limit);
             List<SearchResult> out = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -269,11 +319,11 @@ public class HybridRetriever {
      * {@code ln(1 + (N - n + 0.5) / (n + 0.5))} as weight; terms in over half of all chunks are dropped unless nothing
      * else is left. Sorted by lexeme (stable SQL for equal queries).
      */
-    private WeightedTerms weightedTerms(Connection c, String text, Caller caller) throws SQLException {
+    private WeightedTerms weightedTerms(Connection c, String text, Caller caller, int k) throws SQLException {
         long generation;
         List<String> lexemes = new ArrayList<>();
         // the first MAX_TERMS distinct lexemes in the order the query uses them (a pasted log must not cost a count per word)
-        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT last_value FROM chunk_generation), "
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT value FROM chunk_generation_value), "
                 + "ARRAY(SELECT l FROM (SELECT u.lexeme AS l FROM unnest(to_tsvector('english', ?)) u "
                 + "ORDER BY u.positions[1], u.lexeme LIMIT ?) f ORDER BY l)")) {
             ps.setQueryTimeout(timeoutSeconds);
@@ -301,11 +351,25 @@ public class HybridRetriever {
             double n = counts.hits().get(use.get(i));
             w[i] = Math.log(1 + (Math.max(counts.total(), n) - n + 0.5) / (n + 0.5));
         }
-        return new WeightedTerms(l, w);
+        // the chunks to score: those holding one of the rarest terms, taken rarest first until their counts add up to
+        // matchFactor × k (a chunk holding only the query's common words rarely belongs in the top; scoring the
+        // thousands that hold "row" or "time" was most of the branch's time); every term still counts in the score
+        List<String> match = new ArrayList<>(use);
+        if (matchFactor > 0) {
+            match.sort(java.util.Comparator.comparingInt((String t) -> counts.hits().get(t)).thenComparing(t -> t));
+            long sum = 0;
+            int n = 0;
+            while (n < match.size() && sum < (long) matchFactor * k) sum += counts.hits().get(match.get(n++));
+            match = match.subList(0, Math.max(1, n));
+        }
+        return new WeightedTerms(l, w, match.stream().map(TermStatistics::tsqueryLiteral).toArray(String[]::new));
     }
 
-    /** The full-text branch's terms (as one-term tsquery literals) and their IDF weights, index for index. */
-    private record WeightedTerms(String[] literals, Double[] weights) {}
+    /**
+     * The full-text branch's terms (as one-term tsquery literals) and their IDF weights, index for index, and the
+     * terms a chunk must hold one of to be scored.
+     */
+    private record WeightedTerms(String[] literals, Double[] weights, String[] matchLiterals) {}
 
     /** The caller's tenant, and (for non-admins) an overlap of the chunk's access list with the caller's principals. */
     private static void appendAccess(Caller caller, StringBuilder where, List<Object> params) {
@@ -324,7 +388,8 @@ public class HybridRetriever {
             params.add(f.sourceIds().stream().map(UUID::toString).toArray(String[]::new));
         } else {
             // evaluation corpora only when named (they would crowd real answers)
-            where.append(" AND NOT EXISTS (SELECT 1 FROM source s WHERE s.id = c.source_id AND s.evaluation)");
+            // NOT IN, not NOT EXISTS: an anti-join made the planner give up the HNSW index (it expected one row)
+            where.append(" AND c.source_id NOT IN (SELECT s.id FROM source s WHERE s.evaluation)");
         }
         if (f.pathPrefix() != null && !f.pathPrefix().isEmpty()) {
             where.append(" AND starts_with(c.document_key, ?)");

@@ -11,37 +11,48 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Full-text term statistics of what one caller may read, for the IDF weights of {@link HybridRetriever}'s full-text
  * branch: N (the chunks the caller may read, counted up to {@value #MAX_TOTAL}) and, per lexeme, the number of those
  * chunks that contain it (counted up to N / 2 + 1, at least {@value #MIN_TERM_CAP}: enough to tell a term in over half
- * of the chunks, which the retriever drops). All uncached terms of a query are counted in one statement. Counting them costs tens of milliseconds per common term, so they are cached per
- * tenant and set of principals (admins share one entry per tenant) and trusted only while the database's
- * {@code chunk_generation} counter has not moved (migrations/V33: any change to the chunk table moves it, ACL changes
- * included) and for at most {@code ttlMillis} (a backstop for a change committed after a count began). Counts never
- * include another tenant's chunks or, for non-admins, chunks the caller may not read.
+ * of the chunks, which the retriever drops).
  *
- * <p>Thread-safe. Errors: {@link SQLException} from the database, passed on.
+ * <p>Counting costs tens of milliseconds per common term, so counts are cached per tenant and set of principals
+ * (admins share one entry per tenant); all uncached terms of a query are counted in one statement. An entry is
+ * trusted only while the generation in {@code chunk_generation_value} is the one read before it was counted
+ * (migrations/V35: every transaction that changes chunks, access lists included, moves it, visibly exactly when its
+ * changes become visible), and for at most {@code ttlMillis}. {@link #warm} renews whole vocabularies in one pass
+ * after a sync. Counts never include another tenant's chunks or, for non-admins, chunks the caller may not read.
+ *
+ * <p>Memory: at most {@value #MAX_CALLERS} cached callers, {@value #MAX_TERMS} lexemes per caller and
+ * {@value #MAX_CACHED_TERMS} lexemes in all (beyond that the cache starts over). Thread-safe. Errors:
+ * {@link SQLException} from the database, passed on.
  */
 final class TermStatistics {
 
-    /** Beyond this many cached callers the cache starts over (bounded memory). */
     private static final int MAX_CALLERS = 1_000;
-    /** Beyond this many lexemes for one caller, that caller's entry starts over. */
-    private static final int MAX_TERMS = 100_000;
-
+    /** Lexemes cached for one caller; a vocabulary larger than this is never warmed in one pass. */
+    static final int MAX_TERMS = 100_000;
+    /** Lexemes cached over all callers. */
+    static final int MAX_CACHED_TERMS = 1_000_000;
     /** N is counted up to this many chunks. */
     static final int MAX_TOTAL = 200_000;
     /** A term's document frequency is counted up to max(this, N / 2 + 1). */
     static final int MIN_TERM_CAP = 5_000;
+    /** Vocabularies are counted in one pass by {@link #warm} only up to this many chunks. */
+    static final int MAX_WARM_CHUNKS = 100_000;
+    /** Besides its admins, this many of a tenant's most recent callers get their statistics renewed by {@link #warm}. */
+    static final int MAX_WARM_CALLERS = 5;
 
     private final long ttlMillis;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-    /** Callers seen lately, by cache key: whose statistics {@link #warm} renews after a sync. */
-    private final Map<String, Caller> recent = new ConcurrentHashMap<>();
-    /** Vocabularies are counted in one pass by {@link #warm} only up to this many chunks. */
-    static final int MAX_WARM_CHUNKS = 100_000;
+    private final AtomicLong cachedTerms = new AtomicLong();
+    /** Callers by cache key, with when they last searched: whose statistics {@link #warm} renews. */
+    private final Map<String, Recent> recent = new ConcurrentHashMap<>();
+    /** Per tenant, the generation its statistics were last renewed at (nothing to renew while it stands). */
+    private final Map<String, Long> warmedAt = new ConcurrentHashMap<>();
 
     /** @param ttlMillis longest time a count is trusted, in milliseconds (even when nothing seems to have changed) */
     TermStatistics(long ttlMillis) {
@@ -50,6 +61,8 @@ final class TermStatistics {
 
     /** N and document frequencies of the given lexemes for one caller, as of generation {@code generation}. */
     record Counts(double total, Map<String, Integer> hits) {}
+
+    private record Recent(Caller caller, long lastUsed) {}
 
     private static final class Entry {
         final long generation;
@@ -65,50 +78,66 @@ final class TermStatistics {
         }
     }
 
+    /** The current generation of the chunk table (V35), read on {@code c}; read it before counting anything. */
+    static long generation(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT value FROM chunk_generation_value"); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
     /**
      * Counts for {@code lexemes} (PostgreSQL 'english' lexemes, as {@code tsvector_to_array} returns them), from the
      * cache or counted on {@code c} (a connection of the caller's tenant: row-level security applies).
      *
-     * @param generation the current value of {@code chunk_generation}, read on the same connection just before
+     * @param generation the value of {@link #generation}, read on the same connection before this call
      */
     Counts counts(Connection c, Caller caller, long generation, List<String> lexemes, int timeoutSeconds) throws SQLException {
         String key = key(caller);
-        if (recent.size() >= MAX_CALLERS) recent.clear();
-        recent.putIfAbsent(key, caller);
         long now = System.currentTimeMillis();
+        if (recent.size() >= MAX_CALLERS && !recent.containsKey(key)) recent.clear();
+        recent.put(key, new Recent(caller, now));
         Entry e = entries.get(key);
-        if (e == null || e.generation != generation || now - e.createdAt > ttlMillis) {
-            if (entries.size() >= MAX_CALLERS) entries.clear();
+        if (e == null || e.generation != generation || now - e.createdAt > ttlMillis || e.hits.size() > MAX_TERMS) {
             e = new Entry(generation, now);
-            entries.put(key, e);
+            replace(key, e);
         }
-        if (e.hits.size() > MAX_TERMS) {
-            e.complete = false;
-            e.hits.clear();
-        }
-        String access = access(caller);
         if (e.total == null) e.total = (double) total(c, caller, timeoutSeconds);
         List<String> missing = new ArrayList<>();
         if (!e.complete) for (String lexeme : lexemes) if (!e.hits.containsKey(lexeme)) missing.add(lexeme);
         if (!missing.isEmpty()) {
             // one statement for all uncached terms; each count stops at just over half of N (enough for the
             // "over half of all chunks" rule and for an IDF that is near zero anyway)
-            long cap = termCap(e.total);
             try (PreparedStatement ps = c.prepareStatement("SELECT x.l, (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ x.t::tsquery"
-                    + access + " LIMIT ?) s) FROM unnest(?::text[], ?::text[]) AS x(l, t)")) {
+                    + access(caller) + " LIMIT ?) s) FROM unnest(?::text[], ?::text[]) AS x(l, t)")) {
                 ps.setQueryTimeout(timeoutSeconds);
                 int i = bindAccess(ps, 1, caller);
-                ps.setLong(i, cap);
+                ps.setLong(i, termCap(e.total));
                 ps.setObject(i + 1, missing.toArray(String[]::new));
                 ps.setObject(i + 2, missing.stream().map(TermStatistics::tsqueryLiteral).toArray(String[]::new));
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) e.hits.put(rs.getString(1), rs.getInt(2));
+                    while (rs.next()) {
+                        if (e.hits.put(rs.getString(1), rs.getInt(2)) == null) cachedTerms.incrementAndGet();
+                    }
                 }
             }
         }
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String lexeme : lexemes) out.put(lexeme, e.hits.getOrDefault(lexeme, 0));
+        if (cachedTerms.get() > MAX_CACHED_TERMS) clear();
         return new Counts(e.total, out);
+    }
+
+    /** Puts an entry in place of the caller's old one, keeping the count of cached lexemes. */
+    private void replace(String key, Entry e) {
+        if (entries.size() >= MAX_CALLERS && !entries.containsKey(key)) clear();
+        Entry old = entries.put(key, e);
+        if (old != null) cachedTerms.addAndGet(-old.hits.size());
+        cachedTerms.addAndGet(e.hits.size());
+    }
+
+    private void clear() {
+        entries.clear();
+        cachedTerms.set(0);
     }
 
     private static String access(Caller caller) {
@@ -133,29 +162,27 @@ final class TermStatistics {
     }
 
     /**
-     * Renews the statistics of tenant {@code tenant}'s recent callers (and of its admins) in one pass each: N, and
-     * the document frequency of every lexeme of what the caller may read ({@code ts_stat} over {@code tsv_terms}),
-     * so that the first queries after a sync pay no per-term counts. Skips a caller who may read more than
-     * {@value #MAX_WARM_CHUNKS} chunks (its terms are then counted as queries need them). Called after a sync, on a
-     * connection of that tenant.
+     * Renews the statistics of tenant {@code tenant}'s admins and of its {@value #MAX_WARM_CALLERS} most recent other
+     * callers, in one pass each: N, and the document frequency of every lexeme of what the caller may read
+     * ({@code ts_stat} over {@code tsv_terms}), so that the first queries after a sync pay no per-term counts. Does
+     * nothing while the tenant's generation is the one of the last renewal; skips a caller who may read more than
+     * {@value #MAX_WARM_CHUNKS} chunks or over {@value #MAX_TERMS} distinct lexemes (its terms are then counted as
+     * queries need them). Runs on {@code c}, a connection of that tenant.
      *
      * @param admin a caller with the admin role in {@code tenant}
      * @return how many callers' statistics were renewed
      */
     int warm(Connection c, String tenant, Caller admin, int timeoutSeconds) throws SQLException {
+        long generation = generation(c);
+        Long last = warmedAt.put(tenant, generation);
+        if (last != null && last == generation) return 0;
         List<Caller> callers = new ArrayList<>();
         callers.add(admin);
-        for (Caller r : recent.values()) {
-            if (r.tenant().equals(tenant) && !r.isAdmin() && callers.size() < 20) callers.add(r);
-        }
+        recent.values().stream().filter(r -> r.caller().tenant().equals(tenant) && !r.caller().isAdmin())
+                .sorted(java.util.Comparator.comparingLong(Recent::lastUsed).reversed()).limit(MAX_WARM_CALLERS)
+                .forEach(r -> callers.add(r.caller()));
         int renewed = 0;
         for (Caller caller : callers) {
-            long generation;
-            try (PreparedStatement ps = c.prepareStatement("SELECT last_value FROM chunk_generation");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                generation = rs.getLong(1);
-            }
             long total = total(c, caller, timeoutSeconds);
             if (total > MAX_WARM_CHUNKS) continue;
             Entry e = new Entry(generation, System.currentTimeMillis());
@@ -165,18 +192,19 @@ final class TermStatistics {
             String inner = caller.isAdmin()
                     ? "format('SELECT c.tsv_terms FROM chunk c WHERE c.tenant_id = %L', ?::text)"
                     : "format('SELECT c.tsv_terms FROM chunk c WHERE c.tenant_id = %L AND c.acl && %L::text[]', ?::text, ?::text[])";
-            try (PreparedStatement ps = c.prepareStatement("SELECT word, ndoc FROM ts_stat(" + inner + ")")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT word, ndoc FROM ts_stat(" + inner + ") LIMIT " + (MAX_TERMS + 1))) {
                 ps.setQueryTimeout(timeoutSeconds);
                 bindAccess(ps, 1, caller);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next() && e.hits.size() < MAX_TERMS) e.hits.put(rs.getString(1), (int) Math.min(rs.getLong(2), cap));
+                    while (rs.next()) e.hits.put(rs.getString(1), (int) Math.min(rs.getLong(2), cap));
                 }
             }
-            if (e.hits.size() >= MAX_TERMS) continue;
+            if (e.hits.size() > MAX_TERMS) continue;
             e.complete = true;
-            entries.put(key(caller), e);
+            replace(key(caller), e);
             renewed++;
         }
+        if (cachedTerms.get() > MAX_CACHED_TERMS) clear();
         return renewed;
     }
 

@@ -28,6 +28,7 @@ import dev.lore.ingest.ParsedDocument;
 import dev.lore.ingest.StructuredChunker;
 import dev.lore.retrieval.HybridRetriever;
 import dev.lore.retrieval.SearchFilters;
+import dev.lore.retrieval.SearchMode;
 import dev.lore.retrieval.SearchResult;
 import dev.lore.support.Api;
 import io.agroal.api.AgroalDataSource;
@@ -105,6 +106,40 @@ class IngestBenchmark {
     @Inject dev.lore.ingest.DocumentParser loreParser;
     @Inject StructuredChunker loreChunker;
     @Inject dev.lore.ingest.IngestionPipeline lorePipeline;
+
+    /**
+     * Search latency only, on indexes a full run left behind ({@code -Dlore.bench.search-source=NAME}: the Lore source
+     * to search, and the plain pipeline's table): Lore hybrid, vector and full-text and the plain vector search, the
+     * same queries, {@code lore.bench.queries} of them. For iterating on search; skipped without the property.
+     */
+    @Test
+    void searchOnly() throws Exception {
+        String name = System.getProperty("lore.bench.search-source");
+        org.junit.jupiter.api.Assumptions.assumeTrue(name != null, "set -Dlore.bench.search-source to run");
+        dev.lore.security.Tenants.call(dev.lore.security.Tenants.ALL, () -> {
+            Path dir = Path.of(System.getProperty("lore.bench.dir", MANUAL.toString())).toAbsolutePath();
+            List<JsonNode> questions = new ArrayList<>();
+            for (String line : resourceLines("/eval/suites/pg-manual.jsonl")) if (!line.contains("\"suite\"")) questions.add(json.readTree(line));
+            List<String> queries = queries(questions, dir, Math.max(Integer.getInteger("lore.bench.queries", 300), 1));
+            UUID source = UUID.fromString((String) queryObject("SELECT id::text FROM source WHERE name = '" + name.replace("'", "''") + "'"));
+            SearchFilters filters = new SearchFilters(List.of(source), null, null, null);
+            PgVectorEmbeddingStore store = PgVectorEmbeddingStore.datasourceBuilder().datasource(dataSource).table(PLAIN_TABLE)
+                    .dimension(embeddings.dimension()).createTable(false).useIndex(false).build();
+            EmbeddingModel model = embeddings.model();
+            Map<String, Function<String, List<String>>> searches = new LinkedHashMap<>();
+            for (SearchMode mode : SearchMode.values()) {
+                searches.put("lore " + mode.name().toLowerCase(Locale.ROOT), q -> retriever.search(q, SEARCH_LIMIT, filters, mode,
+                        dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList());
+            }
+            searches.put("plain vector", q -> plainSearch(store, model, q, SEARCH_LIMIT));
+            log("statistics renewed as after a sync: " + retriever.renewStatistics("default").join());
+            for (var e : searches.entrySet()) {
+                for (String q : queries.subList(0, Math.min(WARMUP_QUERIES, queries.size()))) e.getValue().apply(q);
+                log(e.getKey() + ": " + percentiles(latencies(queries, e.getValue()), e.getKey()));
+            }
+            return null;
+        });
+    }
 
     @Test
     void ingestAndSearchSideBySide() throws Exception {
@@ -205,6 +240,8 @@ class IngestBenchmark {
         MemorySampler.Peak loreMemory = memory.endPhase();
         stopJfr(jfr);
         Api.assertStatus(run, "succeeded");
+        // the sync renews the term statistics in the background when it ends; searches are timed after that
+        HybridRetriever.Renewal renewal = retriever.lastStatisticsRenewal().join();
         double loreWall = seconds(l1 - l0);
         int loreChunks = run.getInt("chunks");
         UUID source = UUID.fromString(sourceId);
@@ -214,6 +251,7 @@ class IngestBenchmark {
         steps.put("note", "measured inside the sync: prepare (read, hash, parse, chunk) runs on its own thread, ahead of the"
                 + " page being embedded; lookup, embed and store run one after the other on the sync thread");
         lore.put("steps", steps);
+        lore.put("statisticsRenewal", Map.of("callers", renewal.callers(), "millis", renewal.millis()));
         Instant started = Instant.parse(run.getString("startedAt"));
         Instant finished = Instant.parse(run.getString("finishedAt"));
         lore.put("serverRunSeconds", Duration.between(started, finished).toMillis() / 1000.0);
@@ -521,6 +559,13 @@ class IngestBenchmark {
         return out;
     }
 
+    private Object queryObject(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), "no row: " + sql);
+            return rs.getObject(1);
+        }
+    }
+
     private long queryLong(String sql) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
@@ -667,7 +712,9 @@ class IngestBenchmark {
         if (lSt != null) {
             sb.append("Lore's sync, timed inside (seconds of wall time per step): prepare (read, hash, parse, chunk; its own thread, ahead) ")
               .append(f1(lSt.get("prepareSeconds"))).append(", stored-vector lookup ").append(f1(lSt.get("lookupSeconds")))
-              .append(", embed ").append(f1(lSt.get("embedSeconds"))).append(", store ").append(f1(lSt.get("storeSeconds"))).append(".\n\n");
+              .append(", embed ").append(f1(lSt.get("embedSeconds"))).append(", store ").append(f1(lSt.get("storeSeconds")))
+              .append(" (store overlaps the next page's embedding). After the run, the term statistics were renewed in the background in ")
+              .append(((Map<String, Object>) l.get("statisticsRenewal")).get("millis")).append(" ms (searches are timed after that).\n\n");
         }
         sb.append("Search: Lore = ").append(ls.get("what")).append(", top ").append(SEARCH_LIMIT).append("; plain = ").append(ps.get("what"))
           .append(", top ").append(SEARCH_LIMIT).append(" (query embedded as is, as EmbeddingStoreContentRetriever does). ")

@@ -246,7 +246,7 @@ class RetrievalQualityBenchmark {
         for (String v : spec.split(",")) {
             String[] p = v.split(":");
             HybridRetriever h = new HybridRetriever(dataSource, embeddings, Integer.parseInt(p[1]), Integer.parseInt(p[0]),
-                    Double.parseDouble(p[2]), Double.parseDouble(p[3]), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(60));
+                    Double.parseDouble(p[2]), Double.parseDouble(p[3]), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(60), 0);
             Map<String, Object> m = evaluate(h, SearchMode.HYBRID, source, queries, 100, List.of(NDCG10, RECALL100, MRR10), null);
             out.put(v, m);
             md.append("| ").append(v).append(" | ").append(BenchOutput.f(m.get("nDCG@10"), 3)).append(" | ")

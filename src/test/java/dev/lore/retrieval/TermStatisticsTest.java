@@ -66,13 +66,17 @@ class TermStatisticsTest {
         List<String> lexemes = List.of("axolotl", "kettl", "quokka", "rota", "zzznotaword");
         for (dev.lore.security.Caller caller : List.of(TestCallers.ADMIN, user)) {
             try (java.sql.Connection c = dev.lore.security.Tenants.call("default", () -> dataSource.getConnection())) {
-                long generation = generation(c);
+                long generation = TermStatistics.generation(c);
                 TermStatistics counted = new TermStatistics(60_000);
                 TermStatistics.Counts byTerm = counted.counts(c, caller, generation, lexemes, 30);
                 TermStatistics warmed = new TermStatistics(60_000);
                 warmed.counts(c, caller, generation, List.of(), 30); // remembers the caller, as a search would
-                assertTrue(warmed.warm(c, "default", TestCallers.ADMIN, 30) >= 1);
-                TermStatistics.Counts inOnePass = warmed.counts(c, caller, generation(c), lexemes, 30);
+                assertEquals(caller.isAdmin() ? 1 : 2, warmed.warm(c, "default", TestCallers.ADMIN, 30), "the admins, and the user who searched");
+                assertEquals(0, warmed.warm(c, "default", TestCallers.ADMIN, 30), "nothing to renew while the index is unchanged");
+                // the renewed entry answers alone: a closed connection would fail any count
+                java.sql.Connection closed = dataSource.getConnection();
+                closed.close();
+                TermStatistics.Counts inOnePass = warmed.counts(closed, caller, generation, lexemes, 30);
                 assertEquals(byTerm, inOnePass, "statistics of " + caller.username());
                 assertEquals(0, inOnePass.hits().get("zzznotaword"));
                 assertTrue(inOnePass.hits().get("kettl") >= (caller.isAdmin() ? 3 : 2));
@@ -82,14 +86,34 @@ class TermStatisticsTest {
         }
     }
 
-    @Inject io.agroal.api.AgroalDataSource dataSource;
-
-    private static long generation(java.sql.Connection c) throws java.sql.SQLException {
-        try (var ps = c.prepareStatement("SELECT last_value FROM chunk_generation"); var rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+    /**
+     * The generation the cache trusts moves exactly when a change becomes visible, once per transaction: a count
+     * taken while the change is uncommitted reads the old generation with the old rows (so it is dropped after the
+     * commit), never the new generation with the old rows.
+     */
+    @Test
+    void theGenerationMovesWhenAChangeBecomesVisibleOncePerTransaction() throws Exception {
+        Path dir = Files.createTempDirectory("lore-termgen");
+        Files.writeString(dir.resolve("a.md"), "# One\n\nFirst page about the generation counter.\n");
+        Files.writeString(dir.resolve("b.md"), "# Two\n\nSecond page about the generation counter.\n");
+        String sourceId = Api.createFilesystemSource("termgen", dir);
+        Api.assertStatus(Api.syncAndWait(sourceId), "succeeded");
+        try (java.sql.Connection writer = dev.lore.security.Tenants.call("default", () -> dataSource.getConnection());
+             java.sql.Connection reader = dev.lore.security.Tenants.call("default", () -> dataSource.getConnection())) {
+            long before = TermStatistics.generation(reader);
+            writer.setAutoCommit(false);
+            try (java.sql.Statement st = writer.createStatement()) {
+                assertTrue(st.executeUpdate("UPDATE chunk SET acl = acl WHERE source_id = '" + UUID.fromString(sourceId) + "'") >= 2);
+                st.executeUpdate("UPDATE chunk SET acl = acl WHERE source_id = '" + UUID.fromString(sourceId) + "'");
+            }
+            assertEquals(before, TermStatistics.generation(reader), "an uncommitted change must not move the generation readers see");
+            writer.commit();
+            writer.setAutoCommit(true);
+            assertEquals(before + 1, TermStatistics.generation(reader), "one transaction, however many rows and statements: one step");
         }
     }
+
+    @Inject io.agroal.api.AgroalDataSource dataSource;
 
     /** a.md's full-text score for "zanzibar wombat" (full-text branch alone, as an admin, within the source). */
     private double textScore(String sourceId) {
