@@ -73,6 +73,7 @@ public class DocumentResource {
     public List<DocumentView> list(@QueryParam("sourceId") UUID sourceId, @QueryParam("q") String q,
                                    @QueryParam("limit") @DefaultValue("100") int limit, @QueryParam("offset") @DefaultValue("0") int offset) {
         Caller caller = callers.current();
+        if (q != null) q = q.replace("\0", ""); // PostgreSQL text cannot hold NUL
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM document WHERE tenant_id = ?");
         List<Object> args = new ArrayList<>(List.of(caller.tenant()));
         if (!caller.isAdmin()) {

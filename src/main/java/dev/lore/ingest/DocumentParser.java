@@ -329,9 +329,11 @@ public class DocumentParser {
         if (languageDetector == null) return null;
         StringBuilder sample = new StringBuilder();
         for (ParsedDocument.Section s : sections) {
-            sample.append(s.text()).append('\n');
-            if (sample.length() > 4000) break;
+            sample.append(s.text(), 0, Math.min(s.text().length(), 4000 - sample.length())).append('\n');
+            if (sample.length() >= 4000) break;
         }
+        // capped: the detector's URL and e-mail filter is very slow on long runs of letters and digits (a 3 MB
+        // one-line file, an inline base64 image took it minutes)
         if (sample.isEmpty()) return null;
         var text = CommonTextObjectFactories.forDetectingOnLargeText().forText(sample);
         var probabilities = languageDetector.getProbabilities(text);

@@ -14,11 +14,15 @@ import java.util.UUID;
  */
 public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String> contentTypes, List<String> languages) {
 
-    /** Null entries in the lists are dropped (a JSON {@code [null]} filters nothing rather than failing). */
+    /**
+     * Null entries in the lists are dropped (a JSON {@code [null]} filters nothing rather than failing), and NUL
+     * characters are removed from the texts (PostgreSQL text cannot hold them; no stored key or type contains one).
+     */
     public SearchFilters {
         sourceIds = clean(sourceIds);
-        contentTypes = clean(contentTypes);
-        languages = clean(languages);
+        pathPrefix = pathPrefix == null ? null : pathPrefix.replace("\0", "");
+        contentTypes = clean(contentTypes) == null ? null : clean(contentTypes).stream().map(t -> t.replace("\0", "")).toList();
+        languages = clean(languages) == null ? null : clean(languages).stream().map(l -> l.replace("\0", "")).toList();
     }
 
     private static <T> List<T> clean(List<T> values) {

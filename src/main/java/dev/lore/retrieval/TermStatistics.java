@@ -107,8 +107,8 @@ final class TermStatistics {
         if (!missing.isEmpty()) {
             // one statement for all uncached terms; each count stops at just over half of N (enough for the
             // "over half of all chunks" rule and for an IDF that is near zero anyway)
-            try (PreparedStatement ps = c.prepareStatement("SELECT x.l, (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ x.t::tsquery"
-                    + access(caller) + " LIMIT ?) s) FROM unnest(?::text[], ?::text[]) AS x(l, t)")) {
+            try (PreparedStatement ps = HybridRetriever.customPlan(c.prepareStatement("SELECT x.l, (SELECT count(*) FROM (SELECT 1 FROM chunk c WHERE c.tsv @@ x.t::tsquery"
+                    + access(caller) + " LIMIT ?) s) FROM unnest(?::text[], ?::text[]) AS x(l, t)"))) {
                 ps.setQueryTimeout(timeoutSeconds);
                 int i = bindAccess(ps, 1, caller);
                 ps.setLong(i, termCap(e.total));

@@ -1,6 +1,7 @@
 package dev.lore.chat;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.emptyOrNullString;
@@ -114,6 +115,29 @@ class ChatResourceTest {
                     "source " + (i + 1) + " is numbered in retrieval order");
             assertTrue(prompt.contains(chunk.path("text").asText()), "retrieved chunk " + (i + 1) + " is sent in full");
         }
+    }
+
+    /** Awkward search input gets results or a clear 400, never a server error. */
+    @Test
+    void awkwardSearchInputGetsResultsOrAClearError() {
+        // NUL characters (PostgreSQL text cannot hold them) in the query and in every text filter
+        given().contentType(ContentType.JSON)
+                .body(Map.of("query", "backup\u0000 retention", "filters", Map.of("sourceIds", List.of(sourceId), "pathPrefix", "a\u0000",
+                        "contentTypes", List.of("text/markdown\u0000"), "languages", List.of("e\u0000n"))))
+                .when().post("/api/v1/search").then().statusCode(200);
+        // full-text syntax, quotes and backslashes are words, not operators
+        for (String q : List.of("'backup' & retention:* | !(days)", "back\\slash \"quoted\" o'clock", "35 <-> days", "\u6570\u636e\u5e93 \uD83D\uDE00")) {
+            given().contentType(ContentType.JSON).body(Map.of("query", q, "filters", Map.of("sourceIds", List.of(sourceId))))
+                    .when().post("/api/v1/search").then().statusCode(200);
+        }
+        assertTrue(search("backup retention days backup", 5).size() > 0);
+        // a long pasted text of distinct words: accepted up to 4,000 characters (the full-text branch takes its first 32 terms)
+        StringBuilder words = new StringBuilder("backup ");
+        java.util.Random random = new java.util.Random(3);
+        while (words.length() < 3_900) words.append(Long.toString(random.nextLong() & Long.MAX_VALUE, 36), 0, 6).append(' ');
+        assertFalse(search(words.toString().strip(), 5).isEmpty(), "the embedding branch still finds something");
+        given().contentType(ContentType.JSON).body(Map.of("query", "x".repeat(4_001)))
+                .when().post("/api/v1/search").then().statusCode(400).contentType(containsString("application/problem+json"));
     }
 
     @Test
