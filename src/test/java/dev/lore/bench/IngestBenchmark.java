@@ -127,9 +127,13 @@ class IngestBenchmark {
                     .dimension(embeddings.dimension()).createTable(false).useIndex(false).build();
             EmbeddingModel model = embeddings.model();
             Map<String, Function<String, List<String>>> searches = new LinkedHashMap<>();
+            // -Dlore.bench.search-as-user=true: as a user of group "staff" (the source's chunks must be readable by "*")
+            dev.lore.security.Caller caller = Boolean.getBoolean("lore.bench.search-as-user")
+                    ? new dev.lore.security.Caller("default", "bench-user", java.util.Set.of("staff"), java.util.Set.of(dev.lore.security.Caller.USER))
+                    : dev.lore.support.TestCallers.ADMIN;
             for (SearchMode mode : SearchMode.values()) {
                 searches.put("lore " + mode.name().toLowerCase(Locale.ROOT), q -> retriever.search(q, SEARCH_LIMIT, filters, mode,
-                        dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList());
+                        caller).stream().map(SearchResult::documentKey).toList());
             }
             searches.put("plain vector", q -> plainSearch(store, model, q, SEARCH_LIMIT));
             log("statistics renewed as after a sync: " + retriever.renewStatistics("default").join());
