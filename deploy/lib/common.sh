@@ -3,8 +3,10 @@
 
 LORE_ROOT="${LORE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
-log()  { printf '\033[1m[lore]\033[0m %s\n' "$*" >&2; }
-die()  { printf '\033[31m[lore] error:\033[0m %s\n' "$*" >&2; exit 1; }
+# bold / red only on a terminal: a log file or CI output gets plain text
+if [ -t 2 ]; then _LORE_B=$'\033[1m' _LORE_R=$'\033[31m' _LORE_0=$'\033[0m'; else _LORE_B='' _LORE_R='' _LORE_0=''; fi
+log()  { printf '%s[lore]%s %s\n' "$_LORE_B" "$_LORE_0" "$*" >&2; }
+die()  { printf '%s[lore] error:%s %s\n' "$_LORE_R" "$_LORE_0" "$*" >&2; exit 1; }
 
 # as_root CMD...: run CMD as root (directly when we are root, else through sudo).
 as_root() {
