@@ -163,34 +163,28 @@ public class SyncRunner {
             java.util.concurrent.CompletableFuture<Void> storing = java.util.concurrent.CompletableFuture.completedFuture(null);
             Map<String, String> previousVectors = Map.of();
             try {
-            while (ahead != null) {
-                Prefetched current = ahead.join();
-                if (cancelled.contains(sourceId)) throw new ConnectorException("cancelled");
-                ahead = current.page().next().hasMore() ? prefetch(connector, ctx, source, current.page().next()) : null;
-                List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
-                for (DocumentFailure f : current.page().failures()) {
-                    if (f.accessUnknown()) store.restrictConnectorAcl(source.id, f.documentKey());
-                    outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.FAILED, f.message(), 0));
-                }
-                IngestionPipeline.EmbeddedPage embedded = pipeline.embed(current.prepared(), previousVectors);
-                previousVectors = embedded.vectors();
-                storing.join();
-                String checkpointJson = json.writeValueAsString(current.page().next());
-                storing = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                    try {
-                        Tenants.run(source.tenantId, () -> {
-                            outcomes.addAll(pipeline.store(source.tenantId, source.id, embedded));
-                            try {
-                                record(runId, outcomes, checkpointJson);
-                            } catch (SQLException e) {
-                                throw new java.util.concurrent.CompletionException(e);
-                            }
-                        });
-                    } catch (RuntimeException e) {
-                        throw e instanceof java.util.concurrent.CompletionException ? e : new java.util.concurrent.CompletionException(e);
+                while (ahead != null) {
+                    Prefetched current = ahead.join();
+                    if (cancelled.contains(sourceId)) throw new ConnectorException("cancelled");
+                    ahead = current.page().next().hasMore() ? prefetch(connector, ctx, source, current.page().next()) : null;
+                    List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
+                    for (DocumentFailure f : current.page().failures()) {
+                        if (f.accessUnknown()) store.restrictConnectorAcl(source.id, f.documentKey());
+                        outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.FAILED, f.message(), 0));
                     }
-                }, prefetcher);
-            }
+                    IngestionPipeline.EmbeddedPage embedded = pipeline.embed(current.prepared(), previousVectors);
+                    previousVectors = embedded.vectors();
+                    storing.join();
+                    String checkpointJson = json.writeValueAsString(current.page().next());
+                    storing = java.util.concurrent.CompletableFuture.runAsync(() -> Tenants.run(source.tenantId, () -> {
+                        outcomes.addAll(pipeline.store(source.tenantId, source.id, embedded));
+                        try {
+                            record(runId, outcomes, checkpointJson);
+                        } catch (SQLException e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    }), prefetcher);
+                }
             } catch (Exception | Error e) {
                 // let the page being stored finish before the run is marked failed (its outcomes stay recorded)
                 try {

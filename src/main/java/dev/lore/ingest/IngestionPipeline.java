@@ -40,7 +40,7 @@ public class IngestionPipeline {
     private final EmbeddingService embeddings;
     private final ChunkStore store;
     private final long maxFileBytes;
-    /** Nanoseconds spent, since start-up, in each step of {@link #complete} (diagnostics: {@link #timings}). */
+    /** Nanoseconds spent, since start-up, in each step of ingestion (diagnostics: {@link #timings}). */
     private final java.util.concurrent.atomic.LongAdder lookupNanos = new java.util.concurrent.atomic.LongAdder(),
             embedNanos = new java.util.concurrent.atomic.LongAdder(), storeNanos = new java.util.concurrent.atomic.LongAdder(),
             prepareNanos = new java.util.concurrent.atomic.LongAdder();
@@ -80,7 +80,7 @@ public class IngestionPipeline {
     public record Outcome(String documentKey, DocumentStatus status, String reason, int chunks) {}
 
     /**
-     * A page after reading, hashing, parsing and chunking, before embedding: {@link #prepare} and {@link #complete}
+     * A page after reading, hashing, parsing and chunking, before embedding: {@link #prepare}, {@link #embed} and {@link #store}
      * let the sync runner parse the next page on one thread while this one is embedded on all cores.
      */
     public static final class PreparedPage {
@@ -128,11 +128,6 @@ public class IngestionPipeline {
             }
         }
         return new PreparedPage(outcomes, prepared);
-    }
-
-    /** Second half of ingesting a page: {@link #embed} then {@link #store}, on this thread. */
-    public List<Outcome> complete(String tenantId, UUID sourceId, PreparedPage page) {
-        return store(tenantId, sourceId, embed(page, Map.of()));
     }
 
     /** A page whose new chunk texts have vectors: ready for {@link #store}. */

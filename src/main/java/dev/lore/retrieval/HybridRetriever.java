@@ -106,18 +106,19 @@ public class HybridRetriever {
         appendFilters(filters, where, filterParams);
         String tenant = caller.tenant();
         String text = query;
+        String conditions = where.toString();
 
         // the two branches run at the same time on two connections: the full-text branch (term statistics, then its
         // statement) on a virtual thread while this thread embeds the query and runs the vector branch
         java.util.concurrent.Future<List<Ranked>> fts = useText
-                ? BRANCHES.submit(() -> Tenants.call(tenant, () -> fullText(text, k, where.toString(), filterParams, caller)))
+                ? BRANCHES.submit(() -> Tenants.call(tenant, () -> fullText(text, k, conditions, filterParams, caller)))
                 : java.util.concurrent.CompletableFuture.completedFuture(List.of());
         try {
             List<Ranked> vec = useVector
-                    ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, where.toString(), filterParams))
+                    ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, conditions, filterParams))
                     : List.of();
             List<Ranked> ranked = fts.get();
-            return Tenants.call(tenant, () -> fuse(vec, ranked, limit, where.toString(), filterParams));
+            return Tenants.call(tenant, () -> fuse(vec, ranked, limit, conditions, filterParams));
         } catch (java.util.concurrent.ExecutionException e) {
             throw failure(e.getCause());
         } catch (InterruptedException e) {

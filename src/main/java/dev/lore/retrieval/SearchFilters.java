@@ -21,8 +21,12 @@ public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String
     public SearchFilters {
         sourceIds = clean(sourceIds);
         pathPrefix = pathPrefix == null ? null : pathPrefix.replace("\0", "");
-        contentTypes = clean(contentTypes) == null ? null : clean(contentTypes).stream().map(t -> t.replace("\0", "")).toList();
-        languages = clean(languages) == null ? null : clean(languages).stream().map(l -> l.replace("\0", "")).toList();
+        contentTypes = cleanTexts(contentTypes);
+        languages = cleanTexts(languages);
+    }
+
+    private static List<String> cleanTexts(List<String> values) {
+        return values == null ? null : clean(values).stream().map(v -> v.replace("\0", "")).toList();
     }
 
     private static <T> List<T> clean(List<T> values) {

@@ -42,7 +42,7 @@ public class SearchResource {
      * @param filters optional metadata filters
      * @param mode {@code hybrid} (default), {@code vector} or {@code fulltext}
      */
-    public record SearchRequest(@NotBlank @Size(max = 4000) String query, @Min(1) @Max(100) Integer limit, SearchFilters filters, String mode) {}
+    public record SearchRequest(@NotBlank @Size(max = HybridRetriever.MAX_QUERY_CHARS) String query, @Min(1) @Max(100) Integer limit, SearchFilters filters, String mode) {}
 
     /** Search results, best first. */
     public record SearchResponse(List<SearchResult> results) {}

@@ -26,11 +26,9 @@ class TermStatisticsTest {
 
     @Test
     void cachedStatisticsAreDroppedWhenTheIndexChanges() throws Exception {
-        Path dir = Files.createTempDirectory("lore-termstats");
-        Files.writeString(dir.resolve("a.md"), "# Zanzibar\n\nThe zanzibar office keeps a wombat as its mascot.\n");
-        Files.writeString(dir.resolve("b.md"), "# Garden\n\nA wombat digs burrows in the garden at night.\n");
-        String sourceId = Api.createFilesystemSource("termstats", dir);
-        Api.assertStatus(Api.syncAndWait(sourceId), "succeeded");
+        Path dir = folder("a.md", "# Zanzibar\n\nThe zanzibar office keeps a wombat as its mascot.\n",
+                "b.md", "# Garden\n\nA wombat digs burrows in the garden at night.\n");
+        String sourceId = syncedSource("termstats", dir);
 
         double before = textScore(sourceId);
         assertEquals(before, textScore(sourceId), 1e-9, "the same search on an unchanged index scores the same");
@@ -51,15 +49,12 @@ class TermStatisticsTest {
      */
     @Test
     void statisticsWarmedInOnePassEqualThoseCountedTermByTerm() throws Exception {
-        Path dir = Files.createTempDirectory("lore-termwarm");
-        Files.createDirectories(dir.resolve("open"));
-        Files.createDirectories(dir.resolve("secret"));
-        Files.writeString(dir.resolve("open/.lore-acl.json"), "{\"everyone\": true}");
-        Files.writeString(dir.resolve("secret/.lore-acl.json"), "{\"groups\": [\"board\"]}");
-        Files.writeString(dir.resolve("open/a.md"), "# Quokka\n\nThe quokka team shares the quokka rota and the kettle.\n");
-        Files.writeString(dir.resolve("open/b.md"), "# Kettle\n\nDescale the kettle every month; the quokka team forgets.\n");
-        Files.writeString(dir.resolve("secret/c.md"), "# Axolotl\n\nThe axolotl merger is secret; the kettle budget too.\n");
-        Api.assertStatus(Api.syncAndWait(Api.createFilesystemSource("termwarm", dir)), "succeeded");
+        syncedSource("termwarm", folder(
+                "open/.lore-acl.json", "{\"everyone\": true}",
+                "secret/.lore-acl.json", "{\"groups\": [\"board\"]}",
+                "open/a.md", "# Quokka\n\nThe quokka team shares the quokka rota and the kettle.\n",
+                "open/b.md", "# Kettle\n\nDescale the kettle every month; the quokka team forgets.\n",
+                "secret/c.md", "# Axolotl\n\nThe axolotl merger is secret; the kettle budget too.\n"));
 
         dev.lore.security.Caller user = new dev.lore.security.Caller("default", "termwarm-user", java.util.Set.of("staff"),
                 java.util.Set.of(dev.lore.security.Caller.USER));
@@ -93,11 +88,8 @@ class TermStatisticsTest {
      */
     @Test
     void theGenerationMovesWhenAChangeBecomesVisibleOncePerTransaction() throws Exception {
-        Path dir = Files.createTempDirectory("lore-termgen");
-        Files.writeString(dir.resolve("a.md"), "# One\n\nFirst page about the generation counter.\n");
-        Files.writeString(dir.resolve("b.md"), "# Two\n\nSecond page about the generation counter.\n");
-        String sourceId = Api.createFilesystemSource("termgen", dir);
-        Api.assertStatus(Api.syncAndWait(sourceId), "succeeded");
+        String sourceId = syncedSource("termgen", folder("a.md", "# One\n\nFirst page about the generation counter.\n",
+                "b.md", "# Two\n\nSecond page about the generation counter.\n"));
         try (java.sql.Connection writer = dev.lore.security.Tenants.call("default", () -> dataSource.getConnection());
              java.sql.Connection reader = dev.lore.security.Tenants.call("default", () -> dataSource.getConnection())) {
             long before = TermStatistics.generation(reader);
@@ -114,6 +106,24 @@ class TermStatisticsTest {
     }
 
     @Inject io.agroal.api.AgroalDataSource dataSource;
+
+    /** A new temporary folder holding the given files: relative path, then content, for each. */
+    private static Path folder(String... pathsAndContents) throws java.io.IOException {
+        Path dir = Files.createTempDirectory("lore-termstats");
+        for (int i = 0; i < pathsAndContents.length; i += 2) {
+            Path file = dir.resolve(pathsAndContents[i]);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, pathsAndContents[i + 1]);
+        }
+        return dir;
+    }
+
+    /** A filesystem source over {@code dir}, synced successfully; returns its id. */
+    private static String syncedSource(String name, Path dir) {
+        String sourceId = Api.createFilesystemSource(name, dir);
+        Api.assertStatus(Api.syncAndWait(sourceId), "succeeded");
+        return sourceId;
+    }
 
     /** a.md's full-text score for "zanzibar wombat" (full-text branch alone, as an admin, within the source). */
     private double textScore(String sourceId) {
