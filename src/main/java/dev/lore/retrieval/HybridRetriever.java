@@ -48,6 +48,8 @@ public class HybridRetriever {
     private final TermStatistics statistics;
     private final int timeoutSeconds;
     private final int matchFactor;
+    private final int feedbackChunks;
+    private final double feedbackWeight;
     /** At most this many distinct terms of a query go to the full-text branch (the first ones, in the query's order). */
     static final int MAX_TERMS = 32;
     /** Longest query text used, in characters (the HTTP API refuses longer ones with 400). */
@@ -61,7 +63,9 @@ public class HybridRetriever {
                            @ConfigProperty(name = "lore.retrieval.fulltext-weight", defaultValue = "1.0") double textWeight,
                            @ConfigProperty(name = "lore.retrieval.term-statistics-ttl", defaultValue = "10m") java.time.Duration statisticsTtl,
                            @ConfigProperty(name = "lore.retrieval.timeout", defaultValue = "15s") java.time.Duration timeout,
-                           @ConfigProperty(name = "lore.retrieval.fulltext-match-factor", defaultValue = "0") int matchFactor) {
+                           @ConfigProperty(name = "lore.retrieval.fulltext-match-factor", defaultValue = "0") int matchFactor,
+                           @ConfigProperty(name = "lore.retrieval.feedback-chunks", defaultValue = "10") int feedbackChunks,
+                           @ConfigProperty(name = "lore.retrieval.feedback-weight", defaultValue = "0.5") double feedbackWeight) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
         this.rrfK = rrfK;
@@ -71,6 +75,8 @@ public class HybridRetriever {
         this.statistics = new TermStatistics(statisticsTtl.toMillis());
         this.timeoutSeconds = (int) Math.max(1, timeout.toSeconds());
         this.matchFactor = Math.max(0, matchFactor);
+        this.feedbackChunks = Math.max(0, feedbackChunks);
+        this.feedbackWeight = feedbackWeight;
     }
 
     /** Hybrid search with default settings, as {@code caller}. */
@@ -114,11 +120,12 @@ public class HybridRetriever {
                 ? BRANCHES.submit(() -> Tenants.call(tenant, () -> fullText(text, k, conditions, filterParams, caller)))
                 : java.util.concurrent.CompletableFuture.completedFuture(List.of());
         try {
-            List<Ranked> vec = useVector
-                    ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, conditions, filterParams))
-                    : List.of();
+            int feedback = mode == SearchMode.HYBRID ? feedbackChunks : 0;
+            VectorBranches vec = useVector
+                    ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, feedback, conditions, filterParams))
+                    : new VectorBranches(List.of(), List.of());
             List<Ranked> ranked = fts.get();
-            return Tenants.call(tenant, () -> fuse(vec, ranked, limit, conditions, filterParams));
+            return Tenants.call(tenant, () -> fuse(vec.query(), vec.feedback(), ranked, limit, conditions, filterParams));
         } catch (java.util.concurrent.ExecutionException e) {
             throw failure(e.getCause());
         } catch (InterruptedException e) {
@@ -210,22 +217,78 @@ public class HybridRetriever {
      * filters allow; score = cosine similarity. Ties (identical texts share an embedding) are broken by document key
      * and position, never by the random chunk id, so the same corpus ranks the same way in every index (evaluation
      * replays depend on it).
+     *
+     * <p>With {@code feedback} > 0 a second list follows (pseudo-relevance feedback, Rocchio's method on embeddings):
+     * the query vector plus {@code lore.retrieval.feedback-weight} times the mean of the first list's best
+     * {@code feedback} chunk vectors, searched the same way. It moves the query towards the vocabulary of what it
+     * found, which finds pages the user's own words miss (measured on the PostgreSQL manual and SciFact in
+     * docs/benchmarks.md). Both lists use the same filters; pgvector's scan settings come with each connection
+     * ({@code quarkus.datasource.jdbc.new-connection-sql}: ef_search 100, iterative scans for filtered searches).
      */
-    private List<Ranked> vector(float[] embedding, int k, String where, List<Object> filterParams) throws SQLException {
+    private VectorBranches vector(float[] embedding, int k, int feedback, String where, List<Object> filterParams) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            List<float[]> top = new ArrayList<>();
+            List<Ranked> first = nearest(c, embedding, k, feedback, top, where, filterParams);
+            List<Ranked> second = top.isEmpty() ? List.of() : nearest(c, feedbackQuery(embedding, top), k, 0, null, where, filterParams);
+            return new VectorBranches(first, second);
+        }
+    }
+
+    /** The two vector lists: the query's own and the feedback query's (empty when feedback is off). */
+    private record VectorBranches(List<Ranked> query, List<Ranked> feedback) {}
+
+    /**
+     * The {@code k} nearest chunks; the vectors of the best {@code keep} are added to {@code top} (in rank order).
+     */
+    private List<Ranked> nearest(Connection c, float[] embedding, int k, int keep, List<float[]> top, String where,
+                                 List<Object> filterParams) throws SQLException {
         int d = embeddings.dimension();
         String vector = EmbeddingService.toPgVector(embedding);
         String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
-        String sql = "SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim FROM ("
-                + "SELECT c.id, c.document_key AS dk, c.position AS pos, " + dist + " AS dist FROM chunk c WHERE true" + where
-                + " ORDER BY " + dist + " LIMIT ?) v ORDER BY rnk";
-        List<Object> params = new ArrayList<>();
-        params.add(vector);
-        params.addAll(filterParams);
-        params.add(vector);
-        params.add(k);
-        try (Connection c = dataSource.getConnection()) {
-            return ranked(c, sql, params);
+        String sql = "SELECT id, rnk, sim, CASE WHEN rnk <= ? THEN emb::text END FROM ("
+                + "SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim, emb FROM ("
+                + "SELECT c.id, c.document_key AS dk, c.position AS pos, c.embedding AS emb, " + dist + " AS dist FROM chunk c WHERE true" + where
+                + " ORDER BY " + dist + " LIMIT ?) v) w ORDER BY rnk";
+        try (PreparedStatement ps = customPlan(c.prepareStatement(sql))) {
+            ps.setQueryTimeout(timeoutSeconds);
+            int i = 1;
+            ps.setInt(i++, keep);
+            ps.setString(i++, vector);
+            for (Object p : filterParams) ps.setObject(i++, p);
+            ps.setString(i++, vector);
+            ps.setInt(i, k);
+            List<Ranked> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Ranked(rs.getObject(1, UUID.class), rs.getLong(2), rs.getDouble(3)));
+                    String emb = rs.getString(4);
+                    if (emb != null) top.add(EmbeddingService.fromPgVector(emb));
+                }
+            }
+            return out;
         }
+    }
+
+    /**
+     * {@code q/|q| + w · mean(t/|t|)} over the best chunks' vectors {@code t}: the feedback query (its length does not
+     * matter to cosine distance; the mean is not re-normalised, so chunks that agree pull harder than ones that do not).
+     */
+    private float[] feedbackQuery(float[] query, List<float[]> top) {
+        double[] mean = new double[query.length];
+        for (float[] v : top) {
+            double n = norm(v);
+            for (int i = 0; i < mean.length; i++) mean[i] += v[i] / n / top.size();
+        }
+        double qn = norm(query);
+        float[] out = new float[query.length];
+        for (int i = 0; i < out.length; i++) out[i] = (float) (query[i] / qn + feedbackWeight * mean[i]);
+        return out;
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) s += (double) x * x;
+        return s == 0 ? 1 : Math.sqrt(s);
     }
 
     /**
@@ -285,18 +348,22 @@ public class HybridRetriever {
     }
 
     /**
-     * Reciprocal rank fusion of the two branches and the chunks' columns, in SQL so that ties are ordered by the
-     * database's collation of document keys, as they always were: {@code score = w_v/(k + rank_v) + w_t/(k + rank_t)}.
+     * Reciprocal rank fusion of the branches and the chunks' columns, in SQL so that ties are ordered by the
+     * database's collation of document keys, as they always were:
+     * {@code score = w_v/(k + rank_v) + w_t/(k + rank_t) + w_v/(k + rank_feedback)} (a missing rank adds 0).
      */
-    private List<SearchResult> fuse(List<Ranked> vec, List<Ranked> fts, int limit, String where, List<Object> filterParams) throws SQLException {
-        if (vec.isEmpty() && fts.isEmpty()) return List.of();
+    private List<SearchResult> fuse(List<Ranked> vec, List<Ranked> feedback, List<Ranked> fts, int limit, String where,
+                                    List<Object> filterParams) throws SQLException {
+        if (vec.isEmpty() && fts.isEmpty() && feedback.isEmpty()) return List.of();
         // the access and filter conditions again: a chunk whose access list narrowed since its branch ran is not read
         String sql = """
                 SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
-                       coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) AS score, vec.sim, fts.r
+                       coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) + coalesce(? / (? + fb.rnk), 0) AS score,
+                       vec.sim, fts.r
                 FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS vec(id, rnk, sim)
                 FULL OUTER JOIN unnest(?::uuid[], ?::bigint[], ?::float8[]) AS fts(id, rnk, r) ON vec.id = fts.id
-                JOIN chunk c ON c.id = coalesce(vec.id, fts.id)
+                FULL OUTER JOIN unnest(?::uuid[], ?::bigint[], ?::float8[]) AS fb(id, rnk, sim) ON fb.id = coalesce(vec.id, fts.id)
+                JOIN chunk c ON c.id = coalesce(vec.id, fts.id, fb.id)
                 WHERE true""" + where + " ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = customPlan(c.prepareStatement(sql))) {
             ps.setQueryTimeout(timeoutSeconds);
@@ -304,8 +371,10 @@ public class HybridRetriever {
             ps.setInt(2, rrfK);
             ps.setDouble(3, textWeight);
             ps.setInt(4, rrfK);
-            int i = 5;
-            for (List<Ranked> branch : List.of(vec, fts)) {
+            ps.setDouble(5, vectorWeight);
+            ps.setInt(6, rrfK);
+            int i = 7;
+            for (List<Ranked> branch : List.of(vec, fts, feedback)) {
                 ps.setObject(i++, branch.stream().map(Ranked::id).toArray(UUID[]::new));
                 ps.setObject(i++, branch.stream().map(Ranked::rank).toArray(Long[]::new));
                 ps.setObject(i++, branch.stream().map(Ranked::score).toArray(Double[]::new));

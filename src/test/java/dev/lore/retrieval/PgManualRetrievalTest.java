@@ -39,8 +39,8 @@ class PgManualRetrievalTest {
     @Inject HybridRetriever retriever;
     @Inject ObjectMapper json;
 
-    /** What the whole manual reached on 2026-11-30 (0.782, 61 of 78), less three questions' worth of slack (HNSW graphs differ a little between builds). */
-    static final double WHOLE_MANUAL_FLOOR = 0.74;
+    /** What the whole manual reached on 2026-12-01 (0.833, 65 of 78), less three questions' worth of slack (HNSW graphs differ a little between builds). */
+    static final double WHOLE_MANUAL_FLOOR = 0.79;
 
     /** Subset hybrid hit@5, once measured (the full-manual test compares with it). */
     private static Double subsetHit;
@@ -53,26 +53,83 @@ class PgManualRetrievalTest {
 
     /**
      * The same questions over the whole manual (1,173 pages, about 7,600 chunks: six times the distractors). The issue
-     * asks for at least the subset's hit@5; that is not reached yet (0.782 against 0.872 on 2026-11-30, see
+     * asks for at least the subset's hit@5; that is not reached yet (0.833 against 0.897 on 2026-12-01, see
      * docs/benchmarks.md), so this test guards what is reached: hybrid hit@5 ≥ {@value #WHOLE_MANUAL_FLOOR}, and prints
      * both numbers and the misses.
      */
     @Test
     void wholeManualKeepsItsQuality() throws Exception {
-        assertTrue(Files.isDirectory(MANUAL), MANUAL + " is missing: install postgresql-doc-15 (deploy/test.sh does)");
         double subset = subsetHybridHit();
-        String sourceId = existingSource("pg-manual-full");
-        if (sourceId == null) {
-            sourceId = Api.createFilesystemSource("pg-manual-full", MANUAL);
-            String runId = io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/sync").then().statusCode(202).extract().path("id");
-            JsonPath run = Api.awaitRun(sourceId, runId, 3600);
-            Api.assertStatus(run, "succeeded");
-            assertTrue(run.getInt("counts.indexed") >= 1150, () -> run.prettify());
-        }
+        String sourceId = wholeManualSource();
         Map<String, Map<String, Double>> report = evaluate(sourceId, "whole manual", "pg-manual-full");
         double full = report.get("hybrid").get("hit@5");
         System.out.println("whole manual hybrid hit@5 " + full + ", subset " + subset + (full >= subset ? "" : " (below the subset: the issue's goal is not reached)"));
         assertTrue(full >= WHOLE_MANUAL_FLOOR, "hybrid hit@5 over the whole manual " + full + " < " + WHOLE_MANUAL_FLOOR + " (misses printed above)");
+    }
+
+    /**
+     * A vector search confined to one source (the subset) while another source (the whole manual, which holds the
+     * same pages again) crowds the HNSW graph: pgvector's scan must go on until the filter lets enough rows through.
+     * With its defaults (ef_search 40, no iterative scan; Lore sets both in {@code quarkus.datasource.jdbc.new-connection-sql}) this search got 17 of 60 candidates (measured 2026-12-01).
+     * Compared with an exact scan of the same rows: all 60 come back and at least 54 of them are the exact nearest.
+     */
+    @Test
+    void aFilteredVectorSearchStillGetsItsCandidates() throws Exception {
+        subsetHybridHit();
+        wholeManualSource();
+        UUID subset = UUID.fromString(existingSource("pg-manual-subset"));
+        SearchFilters filters = new SearchFilters(List.of(subset), null, null, null);
+        for (String q : List.of("I deleted millions of rows but the table is still huge on disk, how do I get the space back?",
+                "stop two users from grabbing the same booking row at the same time")) {
+            List<UUID> found = retriever.search(q, 60, filters, SearchMode.VECTOR, dev.lore.support.TestCallers.ADMIN)
+                    .stream().map(SearchResult::chunkId).toList();
+            List<UUID> exact = exactNearest(q, subset, 60);
+            assertEquals(60, exact.size());
+            assertEquals(60, found.size(), () -> "vector candidates of a filtered search: " + found.size() + " of 60");
+            long same = found.stream().filter(new HashSet<>(exact)::contains).count();
+            assertTrue(same >= 54, () -> "only " + same + " of the 60 exact nearest chunks found");
+        }
+    }
+
+    @Inject io.agroal.api.AgroalDataSource dataSource;
+    @Inject dev.lore.embedding.EmbeddingService embeddings;
+
+    /** The {@code n} chunks of {@code source} nearest to the query by an exact scan (no index). */
+    private List<UUID> exactNearest(String query, UUID source, int n) throws Exception {
+        int d = embeddings.dimension();
+        try (var c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                st.execute("SET LOCAL lore.tenant = 'default'");
+                st.execute("SET LOCAL enable_indexscan = off");
+                st.execute("SET LOCAL enable_bitmapscan = off");
+            }
+            List<UUID> out = new ArrayList<>();
+            try (var ps = c.prepareStatement("SELECT id FROM chunk WHERE source_id = ? ORDER BY embedding::vector(" + d
+                    + ") <=> ?::vector(" + d + "), document_key, position LIMIT ?")) {
+                ps.setObject(1, source);
+                ps.setString(2, dev.lore.embedding.EmbeddingService.toPgVector(embeddings.embedQuery(query)));
+                ps.setInt(3, n);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getObject(1, UUID.class));
+                }
+            }
+            c.rollback();
+            return out;
+        }
+    }
+
+    /** The whole manual as source {@code pg-manual-full}, synced once (reused from a kept database). */
+    private static String wholeManualSource() {
+        assertTrue(Files.isDirectory(MANUAL), MANUAL + " is missing: install postgresql-doc-15 (deploy/test.sh does)");
+        String sourceId = existingSource("pg-manual-full");
+        if (sourceId != null) return sourceId;
+        String id = Api.createFilesystemSource("pg-manual-full", MANUAL);
+        String runId = io.restassured.RestAssured.given().post("/api/v1/sources/" + id + "/sync").then().statusCode(202).extract().path("id");
+        JsonPath run = Api.awaitRun(id, runId, 3600);
+        Api.assertStatus(run, "succeeded");
+        assertTrue(run.getInt("counts.indexed") >= 1150, () -> run.prettify());
+        return id;
     }
 
     private double subsetHybridHit() throws Exception {
