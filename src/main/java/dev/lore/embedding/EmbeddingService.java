@@ -135,20 +135,6 @@ public class EmbeddingService {
         return sb.append(']').toString();
     }
 
-    /** Parses pgvector's text output, e.g. {@code [0.1,0.2]}; throws NumberFormatException on anything else. */
-    public static float[] fromPgVector(String text) {
-        String body = text.strip();
-        if (body.length() < 2 || body.charAt(0) != '[' || body.charAt(body.length() - 1) != ']') {
-            throw new NumberFormatException("not a pgvector value: " + (body.length() > 40 ? body.substring(0, 40) + "…" : body));
-        }
-        body = body.substring(1, body.length() - 1);
-        if (body.isBlank()) return new float[0];
-        String[] parts = body.split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < v.length; i++) v[i] = Float.parseFloat(parts[i].strip());
-        return v;
-    }
-
     /**
      * Compares the configured model with the one the index was built with ({@code index_meta}).
      *

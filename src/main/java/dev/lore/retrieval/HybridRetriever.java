@@ -11,7 +11,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -20,8 +22,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * fused with reciprocal rank fusion ({@code score = Σ 1/(k + rank)}, k = {@code lore.retrieval.rrf-k}, default 60).
  * Each branch takes {@code lore.retrieval.candidates} (default 60) candidates; filters apply inside both branches
  * before their limits. The branches run at the same time on two pooled connections (the full-text one on a virtual
- * thread while the calling thread embeds the query and runs the vector one); a third statement fuses their ranks and
- * reads the chunks. Every statement stops after {@code lore.retrieval.timeout} (default 15 s).
+ * thread while the calling thread embeds the query and runs the vector one). In hybrid mode the vector branch adds a
+ * second list, pseudo-relevance feedback ({@code lore.retrieval.feedback-chunks}, default 10, and
+ * {@code lore.retrieval.feedback-weight}, default 0.5; see the vector branch), fused with the vector weight. A last
+ * statement fuses the ranks, re-checks access and filters, and reads the chunks. Every statement stops after
+ * {@code lore.retrieval.timeout} (default 15 s).
  *
  * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
  * by the sum of the inverse document frequencies (BM25's IDF over the chunks the caller may read, from
@@ -30,7 +35,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *
  * <p>Access: every query is confined to the caller's tenant and, unless the caller is an admin, to chunks whose
  * access list ({@code chunk.acl}) names the caller, one of its groups, or everyone ({@code *}). The condition sits in
- * both branches (and in the document-frequency counts) before ranking and limits, so a forbidden chunk can neither be
+ * every list (and in the document-frequency counts) before ranking and limits, so a forbidden chunk can neither be
  * returned nor take a permitted chunk's place. PostgreSQL row-level security on {@code chunk} enforces the tenant a
  * second time.
  *
@@ -50,8 +55,13 @@ public class HybridRetriever {
     private final int matchFactor;
     private final int feedbackChunks;
     private final double feedbackWeight;
-    /** At most this many distinct terms of a query go to the full-text branch (the first ones, in the query's order). */
+    /**
+     * At most this many distinct terms of a query go to the full-text branch: the rarest ones (highest IDF) among the
+     * first {@link #MAX_COUNTED_TERMS}. Each term costs a test per matching chunk, and a common word adds little.
+     */
     static final int MAX_TERMS = 32;
+    /** At most this many distinct terms of a query (the first ones, in the query's order) get their counts looked up. */
+    static final int MAX_COUNTED_TERMS = 128;
     /** Longest query text used, in characters (the HTTP API refuses longer ones with 400). */
     public static final int MAX_QUERY_CHARS = 4_000;
 
@@ -75,7 +85,10 @@ public class HybridRetriever {
         this.statistics = new TermStatistics(statisticsTtl.toMillis());
         this.timeoutSeconds = (int) Math.max(1, timeout.toSeconds());
         this.matchFactor = Math.max(0, matchFactor);
-        this.feedbackChunks = Math.max(0, feedbackChunks);
+        if (!Double.isFinite(feedbackWeight) || feedbackWeight < 0) {
+            throw new IllegalArgumentException("lore.retrieval.feedback-weight must be a number ≥ 0 (0 turns feedback off), not " + feedbackWeight);
+        }
+        this.feedbackChunks = feedbackWeight == 0 ? 0 : Math.max(0, feedbackChunks);
         this.feedbackWeight = feedbackWeight;
     }
 
@@ -90,7 +103,7 @@ public class HybridRetriever {
      * @param query the user's words
      * @param limit results wanted, 1..100
      * @param filters metadata filters, or {@link SearchFilters#NONE}
-     * @param mode both branches fused, or one alone
+     * @param mode both branches fused (hybrid, with the feedback list when configured), or one alone
      * @param caller whose access applies (tenant, access lists)
      * @return up to {@code limit} chunks the caller may read, best first
      */
@@ -123,9 +136,9 @@ public class HybridRetriever {
             int feedback = mode == SearchMode.HYBRID ? feedbackChunks : 0;
             VectorBranches vec = useVector
                     ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, feedback, conditions, filterParams))
-                    : new VectorBranches(List.of(), List.of());
+                    : new VectorBranches(null, List.of(), List.of());
             List<Ranked> ranked = fts.get();
-            return Tenants.call(tenant, () -> fuse(vec.query(), vec.feedback(), ranked, limit, conditions, filterParams));
+            return Tenants.call(tenant, () -> fuse(vec, ranked, limit, conditions, filterParams));
         } catch (java.util.concurrent.ExecutionException e) {
             throw failure(e.getCause());
         } catch (InterruptedException e) {
@@ -230,22 +243,25 @@ public class HybridRetriever {
             List<float[]> top = new ArrayList<>();
             List<Ranked> first = nearest(c, embedding, k, feedback, top, where, filterParams);
             List<Ranked> second = top.isEmpty() ? List.of() : nearest(c, feedbackQuery(embedding, top), k, 0, null, where, filterParams);
-            return new VectorBranches(first, second);
+            return new VectorBranches(embedding, first, second);
         }
     }
 
-    /** The two vector lists: the query's own and the feedback query's (empty when feedback is off). */
-    private record VectorBranches(List<Ranked> query, List<Ranked> feedback) {}
+    /** The query's vector (null without a vector branch) and the two vector lists: the query's own and the feedback query's (empty when feedback is off). */
+    private record VectorBranches(float[] embedding, List<Ranked> query, List<Ranked> feedback) {}
 
     /**
-     * The {@code k} nearest chunks; the vectors of the best {@code keep} are added to {@code top} (in rank order).
+     * The {@code k} nearest chunks the conditions allow, best first, as (id, rank from 1, cosine similarity); the
+     * vectors of the best {@code keep} (each of {@link EmbeddingService#dimension()} floats) are added to {@code top}
+     * in rank order ({@code top} may be null when {@code keep} is 0). Throws SQLException when the statement fails or
+     * runs past {@code lore.retrieval.timeout}.
      */
     private List<Ranked> nearest(Connection c, float[] embedding, int k, int keep, List<float[]> top, String where,
                                  List<Object> filterParams) throws SQLException {
         int d = embeddings.dimension();
         String vector = EmbeddingService.toPgVector(embedding);
         String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
-        String sql = "SELECT id, rnk, sim, CASE WHEN rnk <= ? THEN emb::text END FROM ("
+        String sql = "SELECT id, rnk, sim, CASE WHEN rnk <= ? THEN emb::real[] END FROM ("
                 + "SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim, emb FROM ("
                 + "SELECT c.id, c.document_key AS dk, c.position AS pos, c.embedding AS emb, " + dist + " AS dist FROM chunk c WHERE true" + where
                 + " ORDER BY " + dist + " LIMIT ?) v) w ORDER BY rnk";
@@ -261,12 +277,18 @@ public class HybridRetriever {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Ranked(rs.getObject(1, UUID.class), rs.getLong(2), rs.getDouble(3)));
-                    String emb = rs.getString(4);
-                    if (emb != null) top.add(EmbeddingService.fromPgVector(emb));
+                    java.sql.Array emb = rs.getArray(4);
+                    if (emb != null) top.add(floats((Object[]) emb.getArray()));
                 }
             }
             return out;
         }
+    }
+
+    private static float[] floats(Object[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < out.length; i++) out[i] = ((Number) values[i]).floatValue();
+        return out;
     }
 
     /**
@@ -350,21 +372,24 @@ public class HybridRetriever {
     /**
      * Reciprocal rank fusion of the branches and the chunks' columns, in SQL so that ties are ordered by the
      * database's collation of document keys, as they always were:
-     * {@code score = w_v/(k + rank_v) + w_t/(k + rank_t) + w_v/(k + rank_feedback)} (a missing rank adds 0).
+     * {@code score = w_v/(k + rank_v) + w_t/(k + rank_t) + w_v/(k + rank_feedback)} (a missing rank adds 0). A chunk
+     * that only the feedback list found reports its cosine similarity to the query itself as {@code vectorScore}.
      */
-    private List<SearchResult> fuse(List<Ranked> vec, List<Ranked> feedback, List<Ranked> fts, int limit, String where,
+    private List<SearchResult> fuse(VectorBranches vectors, List<Ranked> fts, int limit, String where,
                                     List<Object> filterParams) throws SQLException {
+        List<Ranked> vec = vectors.query(), feedback = vectors.feedback();
         if (vec.isEmpty() && fts.isEmpty() && feedback.isEmpty()) return List.of();
+        int d = embeddings.dimension();
         // the access and filter conditions again: a chunk whose access list narrowed since its branch ran is not read
         String sql = """
                 SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
                        coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) + coalesce(? / (? + fb.rnk), 0) AS score,
-                       vec.sim, fts.r
+                       coalesce(vec.sim, CASE WHEN fb.id IS NOT NULL THEN 1 - (c.embedding::vector(%d) <=> ?::vector(%d)) END), fts.r
                 FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS vec(id, rnk, sim)
                 FULL OUTER JOIN unnest(?::uuid[], ?::bigint[], ?::float8[]) AS fts(id, rnk, r) ON vec.id = fts.id
                 FULL OUTER JOIN unnest(?::uuid[], ?::bigint[], ?::float8[]) AS fb(id, rnk, sim) ON fb.id = coalesce(vec.id, fts.id)
                 JOIN chunk c ON c.id = coalesce(vec.id, fts.id, fb.id)
-                WHERE true""" + where + " ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?";
+                WHERE true""".formatted(d, d) + where + " ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = customPlan(c.prepareStatement(sql))) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setDouble(1, vectorWeight);
@@ -373,7 +398,8 @@ public class HybridRetriever {
             ps.setInt(4, rrfK);
             ps.setDouble(5, vectorWeight);
             ps.setInt(6, rrfK);
-            int i = 7;
+            ps.setString(7, vectors.embedding() == null ? null : EmbeddingService.toPgVector(vectors.embedding()));
+            int i = 8;
             for (List<Ranked> branch : List.of(vec, fts, feedback)) {
                 ps.setObject(i++, branch.stream().map(Ranked::id).toArray(UUID[]::new));
                 ps.setObject(i++, branch.stream().map(Ranked::rank).toArray(Long[]::new));
@@ -397,18 +423,20 @@ public class HybridRetriever {
     /**
      * The query's distinct English lexemes that occur in what the caller may read, with BM25's IDF
      * {@code ln(1 + (N - n + 0.5) / (n + 0.5))} as weight; terms in over half of all chunks are dropped unless nothing
-     * else is left. Sorted by lexeme (stable SQL for equal queries).
+     * else is left; of the first {@value #MAX_COUNTED_TERMS} distinct ones, the {@value #MAX_TERMS} rarest are kept (a
+     * long ticket or pasted conversation keeps its distinctive words wherever they stand). Sorted by lexeme (stable SQL
+     * for equal queries).
      */
     private WeightedTerms weightedTerms(Connection c, String text, Caller caller, int k) throws SQLException {
         long generation;
         List<String> lexemes = new ArrayList<>();
-        // the first MAX_TERMS distinct lexemes in the order the query uses them (a pasted log must not cost a count per word)
+        // the first MAX_COUNTED_TERMS distinct lexemes in the order the query uses them (a pasted log must not cost a count per word)
         try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT value FROM chunk_generation_value), "
                 + "ARRAY(SELECT l FROM (SELECT u.lexeme AS l FROM unnest(to_tsvector('english', ?)) u "
                 + "ORDER BY u.positions[1], u.lexeme LIMIT ?) f ORDER BY l)")) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, text);
-            ps.setInt(2, MAX_TERMS);
+            ps.setInt(2, MAX_COUNTED_TERMS);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 generation = rs.getLong(1);
@@ -424,6 +452,12 @@ public class HybridRetriever {
             if (e.getValue() <= counts.total() / 2) selective.add(e.getKey());
         }
         List<String> use = selective.isEmpty() ? all : selective;
+        if (use.size() > MAX_TERMS) {
+            Set<String> rarest = new HashSet<>(use.stream()
+                    .sorted(java.util.Comparator.comparingInt((String t) -> counts.hits().get(t)).thenComparing(t -> t))
+                    .limit(MAX_TERMS).toList());
+            use = use.stream().filter(rarest::contains).toList(); // still in lexeme order
+        }
         String[] l = new String[use.size()];
         Double[] w = new Double[l.length];
         for (int i = 0; i < l.length; i++) {

@@ -14,7 +14,8 @@ import java.util.UUID;
  * @param headingPath "Chapter > Section" of the chunk
  * @param text the chunk's text
  * @param score fused score (reciprocal rank fusion), higher is better
- * @param vectorScore cosine similarity, -1..1, or null when the vector branch did not return it
+ * @param vectorScore cosine similarity to the query, -1..1, or null when no vector list (the query's own or, in hybrid
+ *     search, its feedback list) returned the chunk
  * @param textScore full-text rank ({@code ts_rank_cd}), or null when the full-text branch did not return it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -108,6 +108,28 @@ class TermStatisticsTest {
     @Inject io.agroal.api.AgroalDataSource dataSource;
 
     /** A new temporary folder holding the given files: relative path, then content, for each. */
+    /**
+     * A long query (a pasted ticket) whose one distinctive word comes after 36 others: the full-text branch keeps the
+     * query's rarest terms, not its first ones, so the page holding that word is found. With the first 32 terms only
+     * (the rule before 2026-12-01) "platypus" was dropped and platypus.md never matched (checked: this test fails then).
+     */
+    @Test
+    void aLongQueryKeepsItsRarestTerms() throws Exception {
+        String filler = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
+                + "quebec romeo sierra tango uniform victor whiskey xray yankee zulu red orange yellow green blue indigo "
+                + "violet purple pink brown";
+        String sourceId = syncedSource("termrare-" + Long.toString(System.nanoTime(), 36), folder(
+                "platypus.md", "# Invoices\n\nThe platypus invoice run starts on Mondays.\n",
+                "f1.md", "# Radio\n\n" + filler + "\n",
+                "f2.md", "# Colours\n\n" + filler + " again\n",
+                "f3.md", "# Both\n\n" + filler + " once more\n"));
+        List<SearchResult> found = retriever.search(filler + " platypus", 5,
+                new SearchFilters(List.of(java.util.UUID.fromString(sourceId)), null, null, null), SearchMode.FULLTEXT, TestCallers.ADMIN);
+        // the pages holding 30-odd of the query's words rightly rank above it; the point is that it is found at all
+        assertTrue(found.stream().anyMatch(r -> r.documentKey().endsWith("platypus.md")),
+                () -> "the page with the query's rarest word must be found: " + found.stream().map(SearchResult::documentKey).toList());
+    }
+
     private static Path folder(String... pathsAndContents) throws java.io.IOException {
         Path dir = Files.createTempDirectory("lore-termstats");
         for (int i = 0; i < pathsAndContents.length; i += 2) {
