@@ -36,7 +36,7 @@ public class SearchResource {
     /**
      * Body of a search.
      *
-     * @param query the words to search for, up to 4,000 characters (of its first 128 distinct terms, the 32 rarest reach the
+     * @param query the words to search for, up to 4,000 characters (only its first 64 distinct terms reach the
      *     full-text branch; the embedding model reads the first 512 tokens)
      * @param limit results wanted, 1..100, default 10
      * @param filters optional metadata filters

@@ -131,7 +131,7 @@ class ChatResourceTest {
                     .when().post("/api/v1/search").then().statusCode(200);
         }
         assertTrue(search("backup retention days backup", 5).size() > 0);
-        // a long pasted text of distinct words: accepted up to 4,000 characters (the full-text branch counts its first 128 terms and keeps the 32 rarest)
+        // a long pasted text of distinct words: accepted up to 4,000 characters (the full-text branch takes its first 64 terms)
         StringBuilder words = new StringBuilder("backup ");
         java.util.Random random = new java.util.Random(3);
         while (words.length() < 3_900) words.append(Long.toString(random.nextLong() & Long.MAX_VALUE, 36), 0, 6).append(' ');
