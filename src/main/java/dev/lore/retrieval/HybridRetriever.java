@@ -237,15 +237,20 @@ public class HybridRetriever {
      */
     private VectorBranches vector(float[] embedding, int k, int feedback, String where, List<Object> filterParams) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
+            String vector = EmbeddingService.toPgVector(embedding);
             List<float[]> top = new ArrayList<>();
-            List<Ranked> first = nearest(c, embedding, k, feedback, top, where, filterParams);
-            List<Ranked> second = top.isEmpty() ? List.of() : nearest(c, feedbackQuery(embedding, top), k, 0, null, where, filterParams);
-            return new VectorBranches(embedding, first, second);
+            List<Ranked> first = nearest(c, vector, k, feedback, top, where, filterParams);
+            List<Ranked> second = top.isEmpty() ? List.of()
+                    : nearest(c, EmbeddingService.toPgVector(feedbackQuery(embedding, top)), k, 0, null, where, filterParams);
+            return new VectorBranches(vector, first, second);
         }
     }
 
-    /** The query's vector (null without a vector branch) and the two vector lists: the query's own and the feedback query's (empty when feedback is off). */
-    private record VectorBranches(float[] embedding, List<Ranked> query, List<Ranked> feedback) {}
+    /**
+     * The query's vector as pgvector text (null without a vector branch) and the two vector lists: the query's own and
+     * the feedback query's (empty when feedback is off).
+     */
+    private record VectorBranches(String queryVector, List<Ranked> query, List<Ranked> feedback) {}
 
     /**
      * The {@code k} nearest chunks the conditions allow, best first, as (id, rank from 1, cosine similarity); the
@@ -253,33 +258,21 @@ public class HybridRetriever {
      * in rank order ({@code top} may be null when {@code keep} is 0). Throws SQLException when the statement fails or
      * runs past {@code lore.retrieval.timeout}.
      */
-    private List<Ranked> nearest(Connection c, float[] embedding, int k, int keep, List<float[]> top, String where,
+    private List<Ranked> nearest(Connection c, String vector, int k, int keep, List<float[]> top, String where,
                                  List<Object> filterParams) throws SQLException {
         int d = embeddings.dimension();
-        String vector = EmbeddingService.toPgVector(embedding);
         String dist = "(c.embedding::vector(" + d + ") <=> ?::vector(" + d + "))";
         String sql = "SELECT id, rnk, sim, CASE WHEN rnk <= ? THEN emb::real[] END FROM ("
                 + "SELECT id, row_number() OVER (ORDER BY dist, dk, pos) AS rnk, 1 - dist AS sim, emb FROM ("
                 + "SELECT c.id, c.document_key AS dk, c.position AS pos, c.embedding AS emb, " + dist + " AS dist FROM chunk c WHERE true" + where
                 + " ORDER BY " + dist + " LIMIT ?) v) w ORDER BY rnk";
-        try (PreparedStatement ps = customPlan(c.prepareStatement(sql))) {
-            ps.setQueryTimeout(timeoutSeconds);
-            int i = 1;
-            ps.setInt(i++, keep);
-            ps.setString(i++, vector);
-            for (Object p : filterParams) ps.setObject(i++, p);
-            ps.setString(i++, vector);
-            ps.setInt(i, k);
-            List<Ranked> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Ranked(rs.getObject(1, UUID.class), rs.getLong(2), rs.getDouble(3)));
-                    java.sql.Array emb = rs.getArray(4);
-                    if (emb != null) top.add(floats((Object[]) emb.getArray()));
-                }
-            }
-            return out;
-        }
+        List<Object> params = new ArrayList<>();
+        params.add(keep);
+        params.add(vector);
+        params.addAll(filterParams);
+        params.add(vector);
+        params.add(k);
+        return ranked(c, sql, params, top);
     }
 
     private static float[] floats(Object[] values) {
@@ -340,17 +333,25 @@ public class HybridRetriever {
             params.addAll(filterParams);
             params.add(4 * k);
             params.add(k);
-            return ranked(c, sql, params);
+            return ranked(c, sql, params, null);
         }
     }
 
-    private List<Ranked> ranked(Connection c, String sql, List<Object> params) throws SQLException {
+    /**
+     * Runs a branch statement whose rows are (id, rank, score[, vector as real[] or null]); the non-null vectors of
+     * the fourth column go to {@code vectors}, in row order (pass null when the statement has no such column).
+     */
+    private List<Ranked> ranked(Connection c, String sql, List<Object> params, List<float[]> vectors) throws SQLException {
         try (PreparedStatement ps = customPlan(c.prepareStatement(sql))) {
             ps.setQueryTimeout(timeoutSeconds);
             for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
             List<Ranked> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new Ranked(rs.getObject(1, UUID.class), rs.getLong(2), rs.getDouble(3)));
+                while (rs.next()) {
+                    out.add(new Ranked(rs.getObject(1, UUID.class), rs.getLong(2), rs.getDouble(3)));
+                    java.sql.Array vector = vectors == null ? null : rs.getArray(4);
+                    if (vector != null) vectors.add(floats((Object[]) vector.getArray()));
+                }
             }
             return out;
         }
@@ -395,7 +396,7 @@ public class HybridRetriever {
             ps.setInt(4, rrfK);
             ps.setDouble(5, vectorWeight);
             ps.setInt(6, rrfK);
-            ps.setString(7, vectors.embedding() == null ? null : EmbeddingService.toPgVector(vectors.embedding()));
+            ps.setString(7, vectors.queryVector());
             int i = 8;
             for (List<Ranked> branch : List.of(vec, fts, feedback)) {
                 ps.setObject(i++, branch.stream().map(Ranked::id).toArray(UUID[]::new));
