@@ -2,7 +2,10 @@ package dev.lore.ingest;
 
 import dev.langchain4j.data.document.Document;
 import dev.langchain4j.data.document.DocumentSplitter;
-import dev.langchain4j.data.document.splitter.DocumentSplitters;
+import dev.langchain4j.data.document.splitter.DocumentByLineSplitter;
+import dev.langchain4j.data.document.splitter.DocumentByParagraphSplitter;
+import dev.langchain4j.data.document.splitter.DocumentBySentenceSplitter;
+import dev.langchain4j.data.document.splitter.DocumentByWordSplitter;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.TokenCountEstimator;
 import dev.langchain4j.model.embedding.onnx.HuggingFaceTokenCountEstimator;
@@ -14,8 +17,10 @@ import java.util.Objects;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Splits a {@link ParsedDocument} along its headings, then recursively (paragraphs, lines, sentences, words)
- * inside sections that are too long, with overlap between the pieces of one section.
+ * Splits a {@link ParsedDocument} along its headings, then recursively (paragraphs, lines, sentences, words, and
+ * last {@link LongRunSplitter}'s windows over a run without spaces) inside sections that are too long, with overlap
+ * between the pieces of one section. No character of a section is lost, except that chunks of one or two short
+ * words are dropped when the document has other chunks ({@link #isStrayWords}).
  *
  * <p>Rules: neighbouring small sections are packed together while the result stays under half the token limit,
  * keeping their own headings inline; each chunk's embedding text (breadcrumb + text) stays within
@@ -26,10 +31,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class StructuredChunker {
 
     private static final int MAX_BREADCRUMB_TOKENS = 40;
+    /** English prose averages about 4.5 characters per WordPiece token; no chunk of the manual exceeds 9. */
+    private static final int MAX_CHARS_PER_TOKEN = 12;
 
     private final int maxTokens;
     private final int overlapTokens;
     private final TokenCountEstimator tokenizer;
+    /**
+     * The measure splitting works with: the token count, but at least one per {@value #MAX_CHARS_PER_TOKEN}
+     * characters, so that text the model's vocabulary reads as a handful of {@code [UNK]} tokens (Thai, Khmer, long
+     * symbol runs) still ends in chunks of at most {@code maxTokens × 12} characters instead of one chunk per section.
+     */
+    private final TokenCountEstimator size;
     /** Splitters by token budget: building one loads the sentence model, so they are reused (they are stateless). */
     private final java.util.Map<Integer, DocumentSplitter> splitters = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -48,6 +61,7 @@ public class StructuredChunker {
         this.maxTokens = maxTokens;
         this.overlapTokens = Math.max(0, Math.min(overlapTokens, maxTokens / 4));
         this.tokenizer = tokenizer;
+        this.size = new CharacterFloor(tokenizer);
     }
 
     /** Max tokens per chunk, as configured. */
@@ -89,13 +103,29 @@ public class StructuredChunker {
         if (out.size() > 1) {
             List<Chunk> kept = new ArrayList<>();
             for (Chunk c : out) {
-                if (c.text().strip().split("\\s+").length >= 3) {
+                if (!isStrayWords(c.text())) {
                     kept.add(new Chunk(kept.size(), c.headingPath(), c.text(), c.tokens(), c.embeddingText()));
                 }
             }
             if (!kept.isEmpty()) return kept;
         }
         return out;
+    }
+
+    /**
+     * One or two short words ("VACUUM" under "See Also"). Chinese and Japanese characters count as words, and text
+     * of 48 characters or more is never stray: a chunk of CJK text or a piece of a base64 blob has no spaces at all
+     * (counting space-separated words alone dropped such chunks, losing their text).
+     */
+    static boolean isStrayWords(String text) {
+        String t = text.strip();
+        if (t.length() >= 48) return false;
+        long words = t.split("\\s+").length;
+        long ideographs = t.codePoints().filter(c -> Character.isIdeographic(c)
+                || Character.UnicodeScript.of(c) == Character.UnicodeScript.HIRAGANA
+                || Character.UnicodeScript.of(c) == Character.UnicodeScript.KATAKANA
+                || Character.UnicodeScript.of(c) == Character.UnicodeScript.HANGUL).count();
+        return words + ideographs < 3;
     }
 
     private static boolean samePrefixFamily(List<ParsedDocument.Section> pending, ParsedDocument.Section next) {
@@ -122,10 +152,10 @@ public class StructuredChunker {
         String breadcrumb = breadcrumb(title, headingPath);
         int budget = maxTokens - count(breadcrumb) - 2;
         List<String> pieces;
-        if (count(text) <= budget) {
+        if (size.estimateTokenCountInText(text) <= budget) {
             pieces = List.of(text);
         } else {
-            DocumentSplitter splitter = splitters.computeIfAbsent(budget, b -> DocumentSplitters.recursive(b, overlapTokens, tokenizer));
+            DocumentSplitter splitter = splitters.computeIfAbsent(budget, this::recursiveSplitter);
             pieces = splitter.split(Document.from(text)).stream().map(TextSegment::text).toList();
         }
         for (String piece : pieces) {
@@ -134,6 +164,18 @@ public class StructuredChunker {
             String embeddingText = breadcrumb.isEmpty() ? p : breadcrumb + "\n" + p;
             out.add(new Chunk(out.size(), List.copyOf(headingPath), p, count(embeddingText), embeddingText));
         }
+    }
+
+    /**
+     * langchain4j's recursive chain (paragraphs, lines, sentences, words), ending in {@link LongRunSplitter} instead
+     * of its character splitter, which is quadratic in a run's length; all levels measure with {@link #size}.
+     */
+    private DocumentSplitter recursiveSplitter(int budget) {
+        return new DocumentByParagraphSplitter(budget, overlapTokens, size,
+                new DocumentByLineSplitter(budget, overlapTokens, size,
+                        new DocumentBySentenceSplitter(budget, overlapTokens, size,
+                                new DocumentByWordSplitter(budget, overlapTokens, size,
+                                        new LongRunSplitter(budget, overlapTokens, size)))));
     }
 
     /** The breadcrumb embedded before a chunk's text: "Title > H1 > H2", without repeating the title when it is also the first heading; capped in tokens. */
@@ -166,6 +208,24 @@ public class StructuredChunker {
 
     private static boolean hasWordCharacter(String s) {
         return s.codePoints().anyMatch(Character::isLetterOrDigit);
+    }
+
+    /** A token count that is at least one per {@value #MAX_CHARS_PER_TOKEN} characters. */
+    private record CharacterFloor(TokenCountEstimator tokens) implements TokenCountEstimator {
+        @Override
+        public int estimateTokenCountInText(String text) {
+            return Math.max(tokens.estimateTokenCountInText(text), (text.length() + MAX_CHARS_PER_TOKEN - 1) / MAX_CHARS_PER_TOKEN);
+        }
+
+        @Override
+        public int estimateTokenCountInMessage(dev.langchain4j.data.message.ChatMessage message) {
+            return tokens.estimateTokenCountInMessage(message);
+        }
+
+        @Override
+        public int estimateTokenCountInMessages(Iterable<dev.langchain4j.data.message.ChatMessage> messages) {
+            return tokens.estimateTokenCountInMessages(messages);
+        }
     }
 
     /** Token count by the embedding model's tokenizer. */

@@ -111,4 +111,77 @@ class StructuredChunkerTest {
         }
         assertTrue(chunks > docs.size(), "the documents must be long enough to split: " + chunks + " chunks");
     }
+
+    /**
+     * Text without spaces (a base64 line, Chinese paragraphs, a Thai run the English vocabulary reads as one
+     * {@code [UNK]}) is chunked without losing a character: every non-space character of the input is in some chunk,
+     * in order, and every chunk keeps the token limit and the character cap. Before: the base64 line kept 744 of its
+     * 6,052 characters and the Chinese paragraphs vanished next to an English one (dropped as "stray words").
+     */
+    @Test
+    void textWithoutSpacesIsChunkedWithoutLosingACharacter() throws Exception {
+        java.util.Random random = new java.util.Random(3);
+        String base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        StringBuilder blob = new StringBuilder();
+        for (int i = 0; i < 6000; i++) blob.append(base64.charAt(random.nextInt(64)));
+        String han = "数据库的备份和恢复是管理员最重要的工作之一我们需要定期检查日志文件";
+        StringBuilder chinese = new StringBuilder();
+        for (int i = 0; i < 3000; i++) chinese.append(han.charAt(random.nextInt(han.length()))).append(i % 45 == 44 ? "。" : "");
+        StringBuilder unpunctuated = new StringBuilder();
+        for (int i = 0; i < 2500; i++) unpunctuated.append(han.charAt(random.nextInt(han.length())));
+        String thaiLetters = "ฐานข้อมูลสำรองและกู้คืนเป็นงานสำคัญของผู้ดูแลระบบ";
+        StringBuilder thai = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) thai.append(thaiLetters.charAt(random.nextInt(thaiLetters.length())));
+
+        for (String text : List.of(
+                "The attachment follows.\n\n" + blob + "\n\nThat was the whole attachment, thank you.",
+                "Backups are explained in English first, in a normal paragraph of several words.\n\n" + chinese + "\n\n" + unpunctuated,
+                thai.toString())) {
+            ParsedDocument doc = new ParsedDocument("Doc", "text/plain", null, List.of(new ParsedDocument.Section(List.of(), text)));
+            List<Chunk> chunks = chunker.chunk(doc);
+            String all = text.replaceAll("\\s", "");
+            boolean[] covered = new boolean[all.length()];
+            int from = 0;
+            for (Chunk c : chunks) {
+                assertTrue(c.tokens() <= chunker.maxTokens(), c.tokens() + " tokens");
+                assertTrue(c.text().length() <= chunker.maxTokens() * 12, c.text().length() + " characters in one chunk");
+                String piece = c.text().replaceAll("\\s", "");
+                int at = all.indexOf(piece, Math.max(0, from - piece.length()));
+                assertTrue(at >= 0, "chunk " + c.position() + " is not a piece of the input, in order");
+                java.util.Arrays.fill(covered, at, at + piece.length(), true);
+                from = at + piece.length();
+            }
+            int kept = 0;
+            for (boolean b : covered) if (b) kept++;
+            assertEquals(all.length(), kept, "characters kept of " + text.substring(0, 20));
+        }
+    }
+
+    /**
+     * A 61,000-character line without spaces is chunked with the tokenizer reading at most 40 times its length (before:
+     * langchain4j's character splitter re-counted the growing window per character, about 37 s for this line).
+     * Counted, not timed: the count does not depend on the machine.
+     */
+    @Test
+    void aLongLineWithoutSpacesIsTokenizedAFewTimesNotOncePerCharacter() {
+        var model = new dev.langchain4j.model.embedding.onnx.HuggingFaceTokenCountEstimator();
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        dev.langchain4j.model.TokenCountEstimator counting = new dev.langchain4j.model.TokenCountEstimator() {
+            @Override public int estimateTokenCountInText(String text) {
+                read.addAndGet(text.length());
+                return model.estimateTokenCountInText(text);
+            }
+            @Override public int estimateTokenCountInMessage(dev.langchain4j.data.message.ChatMessage m) { return model.estimateTokenCountInMessage(m); }
+            @Override public int estimateTokenCountInMessages(Iterable<dev.langchain4j.data.message.ChatMessage> m) { return model.estimateTokenCountInMessages(m); }
+        };
+        StructuredChunker counted = new StructuredChunker(chunker.maxTokens(), chunker.overlapTokens(), new WordTokenCounter(counting));
+        java.util.Random random = new java.util.Random(5);
+        String base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < 61_000; i++) line.append(base64.charAt(random.nextInt(64)));
+        read.set(0);
+        List<Chunk> chunks = counted.chunk(new ParsedDocument("Blob", "text/plain", null, List.of(new ParsedDocument.Section(List.of(), line.toString()))));
+        assertTrue(chunks.size() > 20, chunks.size() + " chunks");
+        assertTrue(read.get() < 40L * line.length(), "the tokenizer read " + read.get() + " characters for a " + line.length() + "-character line");
+    }
 }
