@@ -199,9 +199,10 @@ public class SyncRunner {
             List<IngestionPipeline.Outcome> gone = deleted.stream()
                     .map(k -> new IngestionPipeline.Outcome(k, DocumentStatus.DELETED, "no longer in the source", 0)).toList();
             if (!gone.isEmpty()) record(runId, gone, null);
-            finish(runId, SyncRun.SUCCEEDED, null);
-            // the index changed: count the new vocabulary once, in the background, rather than term by term in the next searches
+            // the index changed: count the new vocabulary once, in the background, rather than term by term in the next
+            // searches (started before the run is marked done, so whoever waits for the run finds this renewal as the last)
             retriever.renewStatistics(source.tenantId);
+            finish(runId, SyncRun.SUCCEEDED, null);
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             LOG.warnf("sync run %s failed: %s", runId, cause.getMessage());
