@@ -65,7 +65,10 @@ public class SourceResource {
     public record SourceView(UUID id, String type, String name, Map<String, Object> config, Instant createdAt,
                              long documents, long chunks, boolean syncing, AccessList aclOverride) {}
 
-    /** A run as the API shows it; {@code progress} is live while it runs. */
+    /**
+     * A run as the API shows it; {@code status} is {@code running}, {@code succeeded}, {@code failed} (with
+     * {@code error}) or {@code cancelled}; {@code progress} is live while it runs.
+     */
     public record RunView(UUID id, UUID sourceId, String status, Instant startedAt, Instant finishedAt, int total, int done,
                           Map<String, Integer> counts, int chunks, Progress progress, String error) {}
 
@@ -177,6 +180,21 @@ public class SourceResource {
         SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>findById(runId));
         if (run == null || !run.sourceId.equals(id)) throw ApiException.notFound("run " + runId);
         return view(run);
+    }
+
+    @POST
+    @Path("{id}/runs/{runId}/cancel")
+    @Operation(summary = "Cancel a running sync",
+            description = "The run stops after the page in hand and ends with status cancelled; the documents it stored stay "
+                    + "indexed and nothing is deleted. A later sync starts over, skipping unchanged documents by their hash.")
+    @APIResponse(responseCode = "202", description = "cancellation requested; the body is the run (still running until the page in hand is stored)")
+    @APIResponse(responseCode = "404", description = "no such source or run")
+    @APIResponse(responseCode = "409", description = "the run is not running")
+    public Response cancel(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {
+        RunView run = run(id, runId);
+        if (!SyncRun.RUNNING.equals(run.status())) throw ApiException.conflict("run " + runId + " is " + run.status() + ", not running");
+        if (!runner.cancel(id)) runner.markCancelled(runId);
+        return Response.accepted(run(id, runId)).build();
     }
 
     @GET

@@ -20,6 +20,8 @@ public class SyncRun extends PanacheEntityBase {
     public static final String RUNNING = "running";
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
+    /** Stopped on request ({@code POST .../runs/{runId}/cancel}) after the page in hand; what it stored stays. */
+    public static final String CANCELLED = "cancelled";
 
     @Id
     public UUID id;

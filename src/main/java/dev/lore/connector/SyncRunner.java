@@ -119,9 +119,29 @@ public class SyncRunner {
         return activeSources.contains(sourceId);
     }
 
-    /** Asks a running sync of this source to stop after its current page (used before deleting a source). */
-    public void cancel(UUID sourceId) {
-        if (activeSources.contains(sourceId)) cancelled.add(sourceId);
+    /**
+     * Asks a running sync of this source to stop after its current page; the run ends {@code cancelled}, keeping what
+     * it stored, and deletes nothing (documents missing from the source are only deleted by a run that read it all).
+     *
+     * @return false when no sync of this source is running in this process
+     */
+    public boolean cancel(UUID sourceId) {
+        if (!activeSources.contains(sourceId)) return false;
+        cancelled.add(sourceId);
+        return true;
+    }
+
+    /** Marks a run cancelled that no sync is working on (left {@code running} by a process that stopped). */
+    public void markCancelled(UUID runId) {
+        update(runId, "UPDATE sync_run SET status = ?, error = ?, finished_at = now() WHERE id = ? AND status = ?",
+                SyncRun.CANCELLED, "cancelled on request (no sync was working on it)", runId, SyncRun.RUNNING);
+    }
+
+    /** Thrown inside a run when it was asked to stop. */
+    private static final class SyncCancelled extends RuntimeException {
+        SyncCancelled() {
+            super("cancelled on request", null, false, false);
+        }
     }
 
     /** Waits up to {@code millis} for a sync of this source to stop. */
@@ -165,7 +185,7 @@ public class SyncRunner {
             try {
                 while (ahead != null) {
                     Prefetched current = ahead.join();
-                    if (cancelled.contains(sourceId)) throw new ConnectorException("cancelled");
+                    if (cancelled.contains(sourceId)) throw new SyncCancelled();
                     ahead = current.page().next().hasMore() ? prefetch(connector, ctx, source, current.page().next()) : null;
                     List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
                     for (DocumentFailure f : current.page().failures()) {
@@ -205,6 +225,11 @@ public class SyncRunner {
             finish(runId, SyncRun.SUCCEEDED, null);
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof SyncCancelled) {
+                LOG.infof("sync run %s cancelled", runId);
+                finish(runId, SyncRun.CANCELLED, cause.getMessage());
+                return;
+            }
             LOG.warnf("sync run %s failed: %s", runId, cause.getMessage());
             finish(runId, SyncRun.FAILED, cause.getMessage() == null ? cause.toString() : cause.getMessage());
             return;

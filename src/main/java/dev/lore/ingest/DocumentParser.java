@@ -334,10 +334,19 @@ public class DocumentParser {
         }
         // capped: the detector's URL and e-mail filter is very slow on long runs of letters and digits (a 3 MB
         // one-line file, an inline base64 image took it minutes)
-        if (sample.isEmpty()) return null;
+        long letters = sample.codePoints().filter(Character::isLetter).count();
+        if (letters < MIN_LETTERS_FOR_LANGUAGE) return null;
         var text = CommonTextObjectFactories.forDetectingOnLargeText().forText(sample);
         var probabilities = languageDetector.getProbabilities(text);
-        return probabilities.isEmpty() || probabilities.getFirst().getProbability() < 0.5
+        // n-gram guesses on a few words are often wrong and still confident ("VPN setup guide": Catalan, 0.57);
+        // short texts must convince far more than long ones
+        double needed = letters < SHORT_TEXT_LETTERS ? 0.9 : 0.5;
+        return probabilities.isEmpty() || probabilities.getFirst().getProbability() < needed
                 ? null : probabilities.getFirst().getLocale().getLanguage();
     }
+
+    /** Below this many letters no language is guessed (null: unknown). */
+    static final int MIN_LETTERS_FOR_LANGUAGE = 12;
+    /** Texts with fewer letters need a probability of 0.9 for their language, longer ones 0.5. */
+    static final int SHORT_TEXT_LETTERS = 120;
 }

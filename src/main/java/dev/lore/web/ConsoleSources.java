@@ -115,6 +115,15 @@ public class ConsoleSources {
     }
 
     @POST
+    @Path("sources/{id}/runs/{runId}/cancel")
+    public Response cancel(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {
+        return Flash.run("/console/sources/" + id, "Cancelling: the sync stops after the page in hand.", () -> {
+            sources.cancel(id, runId);
+            return "/console/sources/" + id;
+        });
+    }
+
+    @POST
     @Path("sources/{id}/delete")
     public Response delete(@PathParam("id") UUID id) {
         return Flash.run("/console/sources/" + id, "Source deleted.", () -> {

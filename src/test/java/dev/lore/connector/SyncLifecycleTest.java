@@ -80,4 +80,49 @@ class SyncLifecycleTest {
         assertEquals(Map.of("d.md", "indexed", "e.md", "unchanged"), Api.runDocuments(sourceId, runId.toString()));
         assertEquals(5, run.getInt("done"));
     }
+
+    /**
+     * A running sync is cancelled over the API: it stops after the page in hand with status cancelled, keeps what it
+     * stored, deletes nothing (a file gone from the folder stays until a run reads the whole folder), and the next sync
+     * finishes the job. Cancelling a finished run is a 409.
+     */
+    @Test
+    void aRunningSyncCanBeCancelledAndTheNextOneFinishesTheJob() throws Exception {
+        Path dir = Files.createTempDirectory("lore-cancel");
+        Files.writeString(dir.resolve("gone.md"), "# Gone\n\nThe wallaby roster moved to another wiki.\n");
+        String sourceId = io.restassured.RestAssured.given().contentType(io.restassured.http.ContentType.JSON)
+                .body(Map.of("type", "filesystem", "name", "cancel-" + Long.toString(System.nanoTime(), 36),
+                        "config", Map.of("path", dir.toString(), "pageSize", 4)))
+                .post("/api/v1/sources").then().statusCode(201).extract().path("id");
+        Api.assertStatus(Api.syncAndWait(sourceId), "succeeded");
+
+        Files.delete(dir.resolve("gone.md"));
+        for (int i = 0; i < 300; i++) {
+            Files.writeString(dir.resolve(String.format("n%03d.md", i)), "# Note " + i + "\n\nMeeting note number " + i + " about the quarterly plan.\n");
+        }
+        String runId = io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/sync")
+                .then().statusCode(202).extract().path("id");
+        long end = System.currentTimeMillis() + 120_000;
+        while (io.restassured.RestAssured.given().get("/api/v1/sources/" + sourceId + "/runs/" + runId)
+                .then().extract().jsonPath().getInt("done") < 8 && System.currentTimeMillis() < end) {
+            Thread.sleep(50);
+        }
+        io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/runs/" + runId + "/cancel")
+                .then().statusCode(202);
+        JsonPath cancelled = Api.awaitRun(sourceId, runId, 120);
+        Api.assertStatus(cancelled, "cancelled");
+        int indexed = cancelled.getInt("counts.indexed");
+        assertTrue(indexed >= 8 && indexed < 300, () -> "a cancelled run stops early, keeping its pages: " + cancelled.prettify());
+        assertTrue(Api.runDocuments(sourceId, runId).values().stream().noneMatch("deleted"::equals), "a cancelled run deletes nothing");
+        assertTrue(Api.search("wallaby roster", 5, sourceId).stream().anyMatch(r -> "gone.md".equals(r.get("title")) || String.valueOf(r.get("uri")).endsWith("gone.md")),
+                "gone.md stays searchable until a run reads the whole folder");
+        io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/runs/" + runId + "/cancel")
+                .then().statusCode(409).contentType("application/problem+json");
+
+        JsonPath next = Api.syncAndWait(sourceId);
+        Api.assertStatus(next, "succeeded");
+        assertEquals(300 - indexed, next.getInt("counts.indexed"), () -> next.prettify());
+        assertEquals(indexed, next.getInt("counts.unchanged"), () -> next.prettify());
+        assertEquals(1, next.getInt("counts.deleted"), () -> next.prettify());
+    }
 }
