@@ -220,6 +220,33 @@ public class HybridRetriever {
     }
 
     /**
+     * Counts {@code caller}'s whole vocabulary in the background ({@link TermStatistics#warmCaller}), so that its
+     * next searches find every term's statistics cached. Never fails: an error only leaves terms to be counted on demand.
+     */
+    private void warmInBackground(Caller caller) {
+        BRANCHES.submit(() -> {
+            try {
+                Tenants.call(caller.tenant(), () -> {
+                    try (Connection c = dataSource.getConnection()) {
+                        return statistics.warmCaller(c, caller, timeoutSeconds);
+                    }
+                });
+            } catch (Exception e) {
+                org.jboss.logging.Logger.getLogger(HybridRetriever.class).debugf("term statistics of a caller not warmed: %s", e.toString());
+            }
+        });
+    }
+
+    /** True when {@code caller}'s term statistics are complete for the current index (for tests and diagnostics). */
+    boolean statisticsComplete(Caller caller) throws Exception {
+        return Tenants.call(caller.tenant(), () -> {
+            try (Connection c = dataSource.getConnection()) {
+                return statistics.isComplete(c, caller);
+            }
+        });
+    }
+
+    /**
      * What one renewal of term statistics did.
      *
      * @param callers how many callers' statistics were renewed
@@ -462,6 +489,7 @@ public class HybridRetriever {
             }
         }
         TermStatistics.Counts counts = statistics.counts(c, caller, generation, lexemes, timeoutSeconds);
+        if (counts.cold()) warmInBackground(caller);
         List<String> selective = new ArrayList<>(), all = new ArrayList<>();
         for (var e : counts.hits().entrySet()) {
             if (e.getValue() == 0) continue;
