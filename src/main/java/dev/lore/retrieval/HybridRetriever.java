@@ -553,7 +553,9 @@ public class HybridRetriever {
             params.add(f.contentTypes().toArray(String[]::new));
         }
         if (f.languages() != null && !f.languages().isEmpty()) {
-            where.append(" AND c.language = ANY (?::text[])");
+            // "und" (ISO 639-2: undetermined) also takes documents whose language is unknown (too short to tell)
+            boolean undetermined = f.languages().stream().anyMatch(l -> l.equalsIgnoreCase(SearchFilters.UNDETERMINED));
+            where.append(undetermined ? " AND (c.language = ANY (?::text[]) OR c.language IS NULL)" : " AND c.language = ANY (?::text[])");
             params.add(f.languages().stream().map(l -> l.toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new));
         }
     }

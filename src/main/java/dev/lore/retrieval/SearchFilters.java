@@ -10,9 +10,13 @@ import java.util.UUID;
  * @param sourceIds only chunks of these sources
  * @param pathPrefix only documents whose key (path relative to the source root) starts with this
  * @param contentTypes only these media types, e.g. {@code text/html}
- * @param languages only these ISO 639-1 languages, e.g. {@code en}
+ * @param languages only these ISO 639-1 languages, e.g. {@code en}; {@code und} (undetermined) adds documents whose
+ *     language is unknown (under 12 letters, or a short text the detector was not sure of)
  */
 public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String> contentTypes, List<String> languages) {
+
+    /** The language filter value that matches documents of unknown language. */
+    public static final String UNDETERMINED = "und";
 
     /**
      * Null entries in the lists are dropped (a JSON {@code [null]} filters nothing rather than failing), and NUL
