@@ -211,20 +211,14 @@ public class StructuredChunker {
     }
 
     /** A token count that is at least one per {@value #MAX_CHARS_PER_TOKEN} characters. */
-    private record CharacterFloor(TokenCountEstimator tokens) implements TokenCountEstimator {
+    private static final class CharacterFloor extends TextTokenCounter {
+        CharacterFloor(TokenCountEstimator tokenizer) {
+            super(tokenizer);
+        }
+
         @Override
         public int estimateTokenCountInText(String text) {
-            return Math.max(tokens.estimateTokenCountInText(text), (text.length() + MAX_CHARS_PER_TOKEN - 1) / MAX_CHARS_PER_TOKEN);
-        }
-
-        @Override
-        public int estimateTokenCountInMessage(dev.langchain4j.data.message.ChatMessage message) {
-            return tokens.estimateTokenCountInMessage(message);
-        }
-
-        @Override
-        public int estimateTokenCountInMessages(Iterable<dev.langchain4j.data.message.ChatMessage> messages) {
-            return tokens.estimateTokenCountInMessages(messages);
+            return Math.max(tokenizer.estimateTokenCountInText(text), (text.length() + MAX_CHARS_PER_TOKEN - 1) / MAX_CHARS_PER_TOKEN);
         }
     }
 

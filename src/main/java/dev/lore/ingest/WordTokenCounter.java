@@ -17,20 +17,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe. Memory: at most {@value #MAX_WORDS} remembered words of up to {@value #MAX_CACHED_WORD} characters
  * (the cache starts over beyond that).
  */
-final class WordTokenCounter implements TokenCountEstimator {
+final class WordTokenCounter extends TextTokenCounter {
 
     private static final int MAX_WORDS = 500_000;
     /** Longer words are counted every time, not remembered. */
     private static final int MAX_CACHED_WORD = 64;
 
-    private final TokenCountEstimator tokenizer;
     /** Tokens the tokenizer adds to every text however short (special tokens); counted once per text. */
     private final int perText;
     private final Map<String, Integer> words = new ConcurrentHashMap<>();
 
     /** @param tokenizer the model's own counter; must split words at spaces, tabs and line breaks (BERT's pre-tokenizer does) */
     WordTokenCounter(TokenCountEstimator tokenizer) {
-        this.tokenizer = tokenizer;
+        super(tokenizer);
         // count("x") = 1 + c and count("x x") = 2 + c for a one-token word x
         this.perText = 2 * tokenizer.estimateTokenCountInText("x") - tokenizer.estimateTokenCountInText("x x");
     }
@@ -67,15 +66,5 @@ final class WordTokenCounter implements TokenCountEstimator {
     /** Characters at which every BERT pre-tokenizer splits (a subset of its whitespace). */
     private static boolean isBreak(char ch) {
         return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
-    }
-
-    @Override
-    public int estimateTokenCountInMessage(dev.langchain4j.data.message.ChatMessage message) {
-        return tokenizer.estimateTokenCountInMessage(message);
-    }
-
-    @Override
-    public int estimateTokenCountInMessages(Iterable<dev.langchain4j.data.message.ChatMessage> messages) {
-        return tokenizer.estimateTokenCountInMessages(messages);
     }
 }

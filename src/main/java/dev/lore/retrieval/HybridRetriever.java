@@ -489,7 +489,7 @@ public class HybridRetriever {
             }
         }
         TermStatistics.Counts counts = statistics.counts(c, caller, generation, lexemes, timeoutSeconds);
-        if (counts.cold()) warmInBackground(caller);
+        if (counts.cold() && !statistics.warming()) warmInBackground(caller);
         List<String> selective = new ArrayList<>(), all = new ArrayList<>();
         for (var e : counts.hits().entrySet()) {
             if (e.getValue() == 0) continue;

@@ -128,7 +128,8 @@ final class TermStatistics {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String lexeme : lexemes) out.put(lexeme, e.hits.getOrDefault(lexeme, 0));
         if (cachedTerms.get() > MAX_CACHED_TERMS) clear();
-        return new Counts(e.total, out, !e.complete);
+        // a caller too large for a one-pass count at this generation is not cold: nothing would warm it
+        return new Counts(e.total, out, !e.complete && tooLarge.getOrDefault(key, -1L) != generation);
     }
 
     /** Puts an entry in place of the caller's old one, keeping the count of cached lexemes. */
@@ -228,6 +229,11 @@ final class TermStatistics {
 
     /** True while a {@link #warmCaller} pass runs. */
     private final java.util.concurrent.atomic.AtomicBoolean warming = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** True while a {@link #warmCaller} pass runs (a search then starts no other). */
+    boolean warming() {
+        return warming.get();
+    }
 
     /** True when {@code caller}'s statistics are complete at the current generation (read on {@code c}). */
     boolean isComplete(Connection c, Caller caller) throws SQLException {
