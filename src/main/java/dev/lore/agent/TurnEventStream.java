@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.concurrent.ExecutorService;
@@ -101,7 +100,7 @@ final class TurnEventStream implements TurnListener {
     private void emit(String name, Object data) {
         if (emitter.isCancelled()) return;
         try {
-            emitter.emit(sse.newEventBuilder().name(name).mediaType(MediaType.APPLICATION_JSON_TYPE)
+            emitter.emit(sse.newEventBuilder().name(name)
                     .data(String.class, json.writeValueAsString(data)).build());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);

@@ -67,10 +67,13 @@ public class SourceResource {
 
     /**
      * A run as the API shows it; {@code status} is {@code running}, {@code succeeded}, {@code failed} (with
-     * {@code error}) or {@code cancelled}; {@code progress} is live while it runs.
+     * {@code error}) or {@code cancelled}; {@code progress} is live while it runs. {@code phase} says what a running
+     * run does: {@code queued} (waits for a free worker; two syncs run at once), {@code listing} (the connector lists
+     * the documents, total still 0), {@code ingesting} or {@code cancelling}; null once it ended (or when no sync of
+     * this process works on it).
      */
-    public record RunView(UUID id, UUID sourceId, String status, Instant startedAt, Instant finishedAt, int total, int done,
-                          Map<String, Integer> counts, int chunks, Progress progress, String error) {}
+    public record RunView(UUID id, UUID sourceId, String status, String phase, Instant startedAt, Instant finishedAt, int total,
+                          int done, Map<String, Integer> counts, int chunks, Progress progress, String error) {}
 
     /**
      * Progress of a run.
@@ -169,7 +172,7 @@ public class SourceResource {
         load(id);
         List<SyncRun> runs = QuarkusTransaction.requiringNew().call(() ->
                 SyncRun.<SyncRun>find("sourceId = ?1 order by startedAt desc", id).page(0, Math.max(1, Math.min(limit, 200))).list());
-        return runs.stream().map(SourceResource::view).toList();
+        return runs.stream().map(this::view).toList();
     }
 
     @GET
@@ -187,7 +190,7 @@ public class SourceResource {
     @Operation(summary = "Cancel a running sync",
             description = "The run stops after the page in hand and ends with status cancelled; the documents it stored stay "
                     + "indexed and nothing is deleted. A later sync starts over, skipping unchanged documents by their hash.")
-    @APIResponse(responseCode = "202", description = "cancellation requested; the body is the run (still running until the page in hand is stored)")
+    @APIResponse(responseCode = "202", description = "cancellation requested; the body is the run (status running, phase cancelling, until the page in hand is stored)")
     @APIResponse(responseCode = "404", description = "no such source or run")
     @APIResponse(responseCode = "409", description = "the run is not running")
     public Response cancel(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {
@@ -284,7 +287,7 @@ public class SourceResource {
                 s.aclOverride == null ? null : AccessList.fromPrincipals(s.aclOverride));
     }
 
-    static RunView view(SyncRun r) {
+    private RunView view(SyncRun r) {
         Instant end = r.finishedAt != null ? r.finishedAt : Instant.now();
         double seconds = Math.max(0.001, Duration.between(r.startedAt, end).toMillis() / 1000.0);
         double rate = r.done / seconds;
@@ -297,7 +300,8 @@ public class SourceResource {
         counts.put("skipped", r.skipped);
         counts.put("failed", r.failed);
         counts.put("deleted", r.deleted);
-        return new RunView(r.id, r.sourceId, r.status, r.startedAt, r.finishedAt, r.total, r.done, counts, r.chunks,
+        String phase = SyncRun.RUNNING.equals(r.status) ? runner.phase(r.id, r.sourceId) : null;
+        return new RunView(r.id, r.sourceId, r.status, phase, r.startedAt, r.finishedAt, r.total, r.done, counts, r.chunks,
                 new Progress(r.done, r.total, Math.round(pct * 10) / 10.0, Math.round(rate * 100) / 100.0, eta), r.error);
     }
 }

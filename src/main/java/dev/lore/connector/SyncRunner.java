@@ -65,6 +65,17 @@ public class SyncRunner {
     });
     private final Set<UUID> activeSources = ConcurrentHashMap.newKeySet();
     private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
+    /** Run id → what a run of this process is doing: {@link #QUEUED}, {@link #LISTING} or {@link #INGESTING}. */
+    private final Map<UUID, String> phases = new ConcurrentHashMap<>();
+
+    /** Phase of a run waiting for a free sync worker (two syncs run at once). */
+    public static final String QUEUED = "queued";
+    /** Phase of a run asking the connector for the list of documents (the total is not known yet). */
+    public static final String LISTING = "listing";
+    /** Phase of a run fetching, parsing, embedding and storing documents page by page. */
+    public static final String INGESTING = "ingesting";
+    /** Phase of a run asked to stop: it ends {@code cancelled} once the page in hand is stored. */
+    public static final String CANCELLING = "cancelling";
 
     void onStart(@Observes StartupEvent event) {
         List<SyncRun> interrupted = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>list("status", SyncRun.RUNNING));
@@ -79,6 +90,7 @@ public class SyncRunner {
     public void resume(UUID runId, UUID sourceId) {
         if (!activeSources.add(sourceId)) throw new IllegalStateException("a sync of source " + sourceId + " is already running");
         LOG.infof("resuming sync run %s of source %s from its checkpoint", runId, sourceId);
+        phases.put(runId, QUEUED);
         executor.submit(() -> execute(runId));
     }
 
@@ -106,12 +118,24 @@ public class SyncRunner {
                 run.startedAt = Instant.now();
                 run.persist();
             });
+            phases.put(runId, QUEUED);
             executor.submit(() -> execute(runId));
             return runId;
         } catch (RuntimeException e) {
             activeSources.remove(sourceId);
             throw e;
         }
+    }
+
+    /**
+     * What a {@code running} run is doing in this process: {@code queued} (waiting for a free worker), {@code listing}
+     * (the connector lists the documents; total still 0), {@code ingesting} or {@code cancelling} (asked to stop; ends
+     * {@code cancelled} after the page in hand). Null when no sync of this process works on the run (it ended, or was
+     * left {@code running} by a process that stopped).
+     */
+    public String phase(UUID runId, UUID sourceId) {
+        String phase = phases.get(runId);
+        return phase != null && cancelled.contains(sourceId) ? CANCELLING : phase;
     }
 
     /** True while a sync of this source runs. */
@@ -165,6 +189,8 @@ public class SyncRunner {
         SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.findById(runId));
         UUID sourceId = run.sourceId;
         try {
+            if (cancelled.contains(sourceId)) throw new SyncCancelled();
+            phases.put(runId, LISTING);
             Source source = QuarkusTransaction.requiringNew().call(() -> Source.findById(sourceId));
             if (source == null) throw new ConnectorException("the source was deleted");
             Connector connector = registry.find(source.type)
@@ -174,6 +200,7 @@ public class SyncRunner {
             connector.validate(ctx);
             List<String> keys = connector.listDocumentKeys(ctx);
             update(runId, "UPDATE sync_run SET total = ? WHERE id = ?", keys.size(), runId);
+            phases.put(runId, INGESTING);
             Checkpoint checkpoint = run.checkpoint == null ? Checkpoint.START : json.readValue(run.checkpoint, Checkpoint.class);
             // pipelined: while page N is embedded (all cores), page N+1 is fetched, parsed and chunked on another thread
             java.util.concurrent.CompletableFuture<Prefetched> ahead = checkpoint.hasMore()
@@ -237,6 +264,7 @@ public class SyncRunner {
             LOG.errorf(e, "sync run %s failed", runId);
             finish(runId, SyncRun.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
+            phases.remove(runId);
             cancelled.remove(sourceId);
             activeSources.remove(sourceId);
         }

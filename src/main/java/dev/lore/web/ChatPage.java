@@ -200,7 +200,7 @@ public class ChatPage {
 
     private OutboundSseEvent event(Sse sse, String name, Object data) {
         try {
-            return sse.newEventBuilder().name(name).mediaType(MediaType.APPLICATION_JSON_TYPE)
+            return sse.newEventBuilder().name(name)
                     .data(String.class, json.writeValueAsString(data)).build();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);

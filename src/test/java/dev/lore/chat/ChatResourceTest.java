@@ -379,6 +379,8 @@ class ChatResourceTest {
                 if (value.startsWith(" ")) value = value.substring(1);
                 if (field.equals("event")) name = value;
                 else if (field.equals("data")) data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                // the SSE format has four fields; anything else (a content-type line…) is noise a client must skip
+                else if (!field.equals("id") && !field.equals("retry")) throw new AssertionError("not an SSE field: " + line + "\n" + body);
             }
         }
         assertFalse(events.isEmpty(), "no events in the stream: " + body);

@@ -103,17 +103,23 @@ class SyncLifecycleTest {
         String runId = io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/sync")
                 .then().statusCode(202).extract().path("id");
         long end = System.currentTimeMillis() + 120_000;
-        while (io.restassured.RestAssured.given().get("/api/v1/sources/" + sourceId + "/runs/" + runId)
-                .then().extract().jsonPath().getInt("done") < 8 && System.currentTimeMillis() < end) {
+        JsonPath progress;
+        while ((progress = io.restassured.RestAssured.given().get("/api/v1/sources/" + sourceId + "/runs/" + runId)
+                .then().extract().jsonPath()).getInt("done") < 8 && System.currentTimeMillis() < end) {
             Thread.sleep(50);
         }
-        io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/runs/" + runId + "/cancel")
-                .then().statusCode(202);
+        assertEquals("running", progress.getString("status"), progress.prettify());
+        assertEquals("ingesting", progress.getString("phase"), progress.prettify());
+        JsonPath asked = io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/runs/" + runId + "/cancel")
+                .then().statusCode(202).extract().jsonPath();
+        // until the page in hand is stored the run says it is stopping (it may have ended in between)
+        assertTrue("cancelling".equals(asked.getString("phase")) || "cancelled".equals(asked.getString("status")), asked.prettify());
         JsonPath cancelled = Api.awaitRun(sourceId, runId, 120);
         Api.assertStatus(cancelled, "cancelled");
         int indexed = cancelled.getInt("counts.indexed");
         assertTrue(indexed >= 8 && indexed < 300, () -> "a cancelled run stops early, keeping its pages: " + cancelled.prettify());
         assertTrue(Api.runDocuments(sourceId, runId).values().stream().noneMatch("deleted"::equals), "a cancelled run deletes nothing");
+        assertEquals(null, cancelled.getString("phase"), "an ended run has no phase");
         assertTrue(Api.search("wallaby roster", 5, sourceId).stream().anyMatch(r -> "gone.md".equals(r.get("title")) || String.valueOf(r.get("uri")).endsWith("gone.md")),
                 "gone.md stays searchable until a run reads the whole folder");
         io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/runs/" + runId + "/cancel")
@@ -124,5 +130,46 @@ class SyncLifecycleTest {
         assertEquals(300 - indexed, next.getInt("counts.indexed"), () -> next.prettify());
         assertEquals(indexed, next.getInt("counts.unchanged"), () -> next.prettify());
         assertEquals(1, next.getInt("counts.deleted"), () -> next.prettify());
+    }
+
+    /**
+     * Two syncs run at once: a third waits with phase {@code queued} (status {@code running}, total 0), and cancelling
+     * it while it waits ends it {@code cancelled} without reading a document.
+     */
+    @Test
+    void aThirdSyncWaitsQueuedAndCanBeCancelledBeforeItStarts() throws Exception {
+        List<String> sources = new java.util.ArrayList<>();
+        List<String> runs = new java.util.ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            Path dir = Files.createTempDirectory("lore-queue");
+            for (int i = 0; i < 200; i++) {
+                Files.writeString(dir.resolve(String.format("q%03d.md", i)), "# Queue note " + i + "\n\nThe ferry timetable for pier " + i + " changed.\n");
+            }
+            sources.add(io.restassured.RestAssured.given().contentType(io.restassured.http.ContentType.JSON)
+                    .body(Map.of("type", "filesystem", "name", "queue-" + s + "-" + Long.toString(System.nanoTime(), 36),
+                            "config", Map.of("path", dir.toString(), "pageSize", 4)))
+                    .post("/api/v1/sources").then().statusCode(201).extract().path("id"));
+        }
+        for (String sourceId : sources) {
+            runs.add(io.restassured.RestAssured.given().post("/api/v1/sources/" + sourceId + "/sync").then().statusCode(202).extract().path("id"));
+        }
+        try {
+            JsonPath waiting = io.restassured.RestAssured.given().get("/api/v1/sources/" + sources.get(2) + "/runs/" + runs.get(2))
+                    .then().statusCode(200).extract().jsonPath();
+            assertEquals("running", waiting.getString("status"), waiting.prettify());
+            assertEquals("queued", waiting.getString("phase"), waiting.prettify());
+            assertEquals(0, waiting.getInt("total"), waiting.prettify());
+            io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(2) + "/runs/" + runs.get(2) + "/cancel")
+                    .then().statusCode(202).body("phase", org.hamcrest.Matchers.equalTo("cancelling"));
+        } finally {
+            for (int s = 0; s < 2; s++) {
+                io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(s) + "/runs/" + runs.get(s) + "/cancel");
+            }
+        }
+        JsonPath third = Api.awaitRun(sources.get(2), runs.get(2), 120);
+        Api.assertStatus(third, "cancelled");
+        assertEquals(0, third.getInt("done"), third.prettify());
+        assertEquals(0, third.getInt("counts.indexed"), third.prettify());
+        for (int s = 0; s < 2; s++) Api.awaitRun(sources.get(s), runs.get(s), 120);
     }
 }
