@@ -20,7 +20,8 @@ export LORE_TEST_DB_URL="${LORE_TEST_DB_URL:-jdbc:postgresql://127.0.0.1:5432/lo
 
 log "running the ingestion benchmark (./mvnw -Pbench test -Dtest=IngestBenchmark) against $LORE_TEST_DB_URL"
 rm -f target/bench/ingest.md target/bench/ingest.json
-./mvnw -B -Pbench test -Dtest=IngestBenchmark -Dquarkus.http.test-port=0 "$@"
+# the product default model (the test profile embeds with the unquantized one, see application.properties)
+./mvnw -B -Pbench test -Dtest=IngestBenchmark -Dquarkus.http.test-port=0 -Dlore.embedding.model=bge-small-en-v1.5-q "$@"
 
 [ -f target/bench/ingest.md ] || die "the benchmark wrote no target/bench/ingest.md"
 echo

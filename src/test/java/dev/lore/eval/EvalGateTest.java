@@ -179,7 +179,8 @@ class EvalGateTest {
         assertEquals("succeeded", run.getString("run.status"), run.prettify());
         assertEquals(3, run.getInt("run.casesDone"));
         assertEquals(1.0, run.getDouble("run.metrics.'hit@5'"), run.prettify());
-        assertEquals("bge-small-en-v1.5-q", run.getString("run.config.embeddingModel"));
+        assertEquals(org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("lore.embedding.model", String.class),
+                run.getString("run.config.embeddingModel"));
         assertNotNull(run.get("run.config.gitCommit"));
         assertNotNull(run.get("run.config.prompts.citationRules"));
         assertEquals(true, run.getBoolean("run.gatePassed"), run.prettify());
