@@ -196,7 +196,7 @@ public class SourceResource {
     public Response cancel(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {
         RunView run = run(id, runId);
         if (!SyncRun.RUNNING.equals(run.status())) throw ApiException.conflict("run " + runId + " is " + run.status() + ", not running");
-        if (!runner.cancel(id)) runner.markCancelled(runId);
+        if (!runner.cancel(id, runId)) runner.markCancelled(runId);
         return Response.accepted(run(id, runId)).build();
     }
 

@@ -63,7 +63,9 @@ public class SyncRunner {
         t.setDaemon(true);
         return t;
     });
-    private final Set<UUID> activeSources = ConcurrentHashMap.newKeySet();
+    /** Source id → the run of this process that works on it (one at a time per source). */
+    private final Map<UUID, UUID> activeRuns = new ConcurrentHashMap<>();
+    /** Runs asked to stop (by run id: a late request never touches the source's next run). */
     private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
     /** Run id → what a run of this process is doing: {@link #QUEUED}, {@link #LISTING} or {@link #INGESTING}. */
     private final Map<UUID, String> phases = new ConcurrentHashMap<>();
@@ -88,10 +90,9 @@ public class SyncRunner {
      * @throws IllegalStateException when a sync of the run's source is already active
      */
     public void resume(UUID runId, UUID sourceId) {
-        if (!activeSources.add(sourceId)) throw new IllegalStateException("a sync of source " + sourceId + " is already running");
+        if (activeRuns.putIfAbsent(sourceId, runId) != null) throw new IllegalStateException("a sync of source " + sourceId + " is already running");
         LOG.infof("resuming sync run %s of source %s from its checkpoint", runId, sourceId);
-        phases.put(runId, QUEUED);
-        executor.submit(() -> execute(runId));
+        submit(runId, sourceId);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -105,11 +106,11 @@ public class SyncRunner {
      * @throws IllegalStateException when a sync of this source is already running (the API answers 409)
      */
     public UUID start(UUID sourceId) {
-        if (!activeSources.add(sourceId)) {
+        UUID runId = UUID.randomUUID();
+        if (activeRuns.putIfAbsent(sourceId, runId) != null) {
             throw new IllegalStateException("a sync of source " + sourceId + " is already running");
         }
         try {
-            UUID runId = UUID.randomUUID();
             QuarkusTransaction.requiringNew().run(() -> {
                 SyncRun run = new SyncRun();
                 run.id = runId;
@@ -118,13 +119,19 @@ public class SyncRunner {
                 run.startedAt = Instant.now();
                 run.persist();
             });
-            phases.put(runId, QUEUED);
-            executor.submit(() -> execute(runId));
+            submit(runId, sourceId);
             return runId;
         } catch (RuntimeException e) {
-            activeSources.remove(sourceId);
+            phases.remove(runId);
+            activeRuns.remove(sourceId, runId);
             throw e;
         }
+    }
+
+    /** Queues a run for a sync worker (phase {@code queued} until one takes it). */
+    private void submit(UUID runId, UUID sourceId) {
+        phases.put(runId, QUEUED);
+        executor.submit(() -> execute(runId, sourceId));
     }
 
     /**
@@ -135,12 +142,12 @@ public class SyncRunner {
      */
     public String phase(UUID runId, UUID sourceId) {
         String phase = phases.get(runId);
-        return phase != null && cancelled.contains(sourceId) ? CANCELLING : phase;
+        return phase != null && cancelled.contains(runId) ? CANCELLING : phase;
     }
 
     /** True while a sync of this source runs. */
     public boolean isRunning(UUID sourceId) {
-        return activeSources.contains(sourceId);
+        return activeRuns.containsKey(sourceId);
     }
 
     /**
@@ -150,8 +157,27 @@ public class SyncRunner {
      * @return false when no sync of this source is running in this process
      */
     public boolean cancel(UUID sourceId) {
-        if (!activeSources.contains(sourceId)) return false;
-        cancelled.add(sourceId);
+        UUID runId = activeRuns.get(sourceId);
+        return runId != null && cancel(sourceId, runId);
+    }
+
+    /**
+     * Asks run {@code runId} of this source to stop. A run still waiting for a worker ends {@code cancelled} at once
+     * (it read nothing); a working one after the page in hand.
+     *
+     * @return false when that run is not working or waiting in this process (e.g. left {@code running} by a process
+     *     that stopped: mark it with {@link #markCancelled})
+     */
+    public boolean cancel(UUID sourceId, UUID runId) {
+        if (!runId.equals(activeRuns.get(sourceId))) return false;
+        cancelled.add(runId);
+        if (phases.remove(runId, QUEUED)) { // no worker took it yet: the worker that does finds no phase and leaves it
+            finish(runId, SyncRun.CANCELLED, "cancelled on request before it started");
+            cancelled.remove(runId);
+            activeRuns.remove(sourceId, runId);
+        } else if (!runId.equals(activeRuns.get(sourceId))) {
+            cancelled.remove(runId); // it ended meanwhile
+        }
         return true;
     }
 
@@ -171,17 +197,26 @@ public class SyncRunner {
     /** Waits up to {@code millis} for a sync of this source to stop. */
     public void awaitIdle(UUID sourceId, long millis) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
-        while (activeSources.contains(sourceId) && System.currentTimeMillis() < end) Thread.sleep(20);
+        while (activeRuns.containsKey(sourceId) && System.currentTimeMillis() < end) Thread.sleep(20);
     }
 
     /** Runs a sync as the source's tenant: row-level security then lets it see and write only that tenant's documents. */
-    private void execute(UUID runId) {
-        String tenant = QuarkusTransaction.requiringNew().call(() -> {
-            SyncRun r = SyncRun.findById(runId);
-            Source s = r == null ? null : Source.findById(r.sourceId);
-            return s == null ? "" : s.tenantId;
-        });
-        Tenants.run(tenant, () -> executeAsTenant(runId));
+    private void execute(UUID runId, UUID sourceId) {
+        if (!phases.replace(runId, QUEUED, LISTING)) return; // cancelled while it waited (cancel() finished it)
+        try {
+            String tenant = QuarkusTransaction.requiringNew().call(() -> {
+                Source s = Source.findById(sourceId);
+                return s == null ? "" : s.tenantId;
+            });
+            Tenants.run(tenant, () -> executeAsTenant(runId));
+        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "sync run %s failed", runId);
+            finish(runId, SyncRun.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+        } finally {
+            phases.remove(runId);
+            cancelled.remove(runId);
+            activeRuns.remove(sourceId, runId);
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -189,8 +224,7 @@ public class SyncRunner {
         SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.findById(runId));
         UUID sourceId = run.sourceId;
         try {
-            if (cancelled.contains(sourceId)) throw new SyncCancelled();
-            phases.put(runId, LISTING);
+            if (cancelled.contains(runId)) throw new SyncCancelled();
             Source source = QuarkusTransaction.requiringNew().call(() -> Source.findById(sourceId));
             if (source == null) throw new ConnectorException("the source was deleted");
             Connector connector = registry.find(source.type)
@@ -212,7 +246,7 @@ public class SyncRunner {
             try {
                 while (ahead != null) {
                     Prefetched current = ahead.join();
-                    if (cancelled.contains(sourceId)) throw new SyncCancelled();
+                    if (cancelled.contains(runId)) throw new SyncCancelled();
                     ahead = current.page().next().hasMore() ? prefetch(connector, ctx, source, current.page().next()) : null;
                     List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
                     for (DocumentFailure f : current.page().failures()) {
@@ -263,10 +297,6 @@ public class SyncRunner {
         } catch (Error e) {
             LOG.errorf(e, "sync run %s failed", runId);
             finish(runId, SyncRun.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
-        } finally {
-            phases.remove(runId);
-            cancelled.remove(sourceId);
-            activeSources.remove(sourceId);
         }
     }
 

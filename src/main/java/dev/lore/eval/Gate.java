@@ -96,8 +96,9 @@ public final class Gate {
 
     /**
      * Why a run cannot be compared with a baseline, or null when it can: the run must include every case of the
-     * baseline (cases added since are listed as new) and, when the baseline names its source, search that source. A run of some of the cases (maxCases) or over another
-     * corpus would "regress" or "improve" for reasons that have nothing to do with a change.
+     * baseline (cases added since are listed as new), use the baseline's embedding model when both name one, and, when
+     * the baseline names its source, search that source. A run of some of the cases (maxCases), with other vectors or
+     * over another corpus would "regress" or "improve" for reasons that have nothing to do with a change.
      */
     public static String notComparable(RunResult run, Baseline baseline) {
         Set<String> base = new TreeSet<>(baseline.passed());
@@ -110,6 +111,11 @@ public final class Gate {
             // cases added since the baseline are fine (listed as new); a run without some of the baseline's is not
             return "the baseline was made on " + base.size() + " cases, this run has " + now.size() + " (" + missing.size()
                     + " of the baseline's missing)";
+        }
+        Object be = baseline.config() == null ? null : baseline.config().get("embeddingModel");
+        Object re = run.config().get("embeddingModel");
+        if (be != null && re != null && !be.equals(re)) { // other vectors rank other chunks: not a change of the code
+            return "the baseline was made with embedding model '" + be + "', this run used '" + re + "'";
         }
         Object bs = baseline.config() == null ? null : baseline.config().get("source");
         Object rs = run.config().get("source");

@@ -134,7 +134,7 @@ class SyncLifecycleTest {
 
     /**
      * Two syncs run at once: a third waits with phase {@code queued} (status {@code running}, total 0), and cancelling
-     * it while it waits ends it {@code cancelled} without reading a document.
+     * it while it waits ends it {@code cancelled} at once, without reading a document or waiting for a worker.
      */
     @Test
     void aThirdSyncWaitsQueuedAndCanBeCancelledBeforeItStarts() throws Exception {
@@ -159,8 +159,14 @@ class SyncLifecycleTest {
             assertEquals("running", waiting.getString("status"), waiting.prettify());
             assertEquals("queued", waiting.getString("phase"), waiting.prettify());
             assertEquals(0, waiting.getInt("total"), waiting.prettify());
+            // it read nothing yet: it ends at once, without waiting for a worker
             io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(2) + "/runs/" + runs.get(2) + "/cancel")
-                    .then().statusCode(202).body("phase", org.hamcrest.Matchers.equalTo("cancelling"));
+                    .then().statusCode(202).body("status", org.hamcrest.Matchers.equalTo("cancelled"))
+                    .body("phase", org.hamcrest.Matchers.nullValue());
+            // and the source is free for a new sync while the other two still run
+            String again = io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(2) + "/sync")
+                    .then().statusCode(202).extract().path("id");
+            io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(2) + "/runs/" + again + "/cancel").then().statusCode(202);
         } finally {
             for (int s = 0; s < 2; s++) {
                 io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(s) + "/runs/" + runs.get(s) + "/cancel");

@@ -82,6 +82,11 @@ class GateTest {
         assertFalse(fewer.passed(), "an 'improvement' on 1 of 3 cases is not a comparison");
         assertTrue(fewer.regressions().get(0).contains("3 cases, this run has 1 (2 of the baseline's missing)"), fewer.regressions().toString());
         assertNull(Gate.notComparable(run(m(0.8, 0.6, 1), c("a", true), c("b", true), c("c", false)), base));
+        Baseline int8 = new Baseline("s", null, Map.of("embeddingModel", "bge-small-en-v1.5-q"), base.metrics(), base.passed(), base.failed());
+        RunResult fp32 = new RunResult(UUID.randomUUID(), "s", Instant.parse("2026-11-30T10:00:00Z"), Instant.parse("2026-11-30T10:01:00Z"),
+                Map.of("model", "m", "embeddingModel", "bge-small-en-v1.5"), m(0.8, 0.6, 1), List.of(c("a", true), c("b", true), c("c", false)));
+        assertEquals("the baseline was made with embedding model 'bge-small-en-v1.5-q', this run used 'bge-small-en-v1.5'",
+                Gate.notComparable(fp32, int8));
         assertThrows(IllegalArgumentException.class, () -> new Baseline("s", null, null, null, null, null), "a baseline needs metrics");
         assertThrows(IllegalArgumentException.class,
                 () -> new Baseline("s", null, null, Map.of("hit@5", new Baseline.Metric(0.5, -0.1)), null, null));
