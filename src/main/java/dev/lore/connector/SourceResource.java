@@ -300,7 +300,7 @@ public class SourceResource {
         counts.put("skipped", r.skipped);
         counts.put("failed", r.failed);
         counts.put("deleted", r.deleted);
-        String phase = SyncRun.RUNNING.equals(r.status) ? runner.phase(r.id, r.sourceId) : null;
+        String phase = SyncRun.RUNNING.equals(r.status) ? runner.phase(r.id) : null;
         return new RunView(r.id, r.sourceId, r.status, phase, r.startedAt, r.finishedAt, r.total, r.done, counts, r.chunks,
                 new Progress(r.done, r.total, Math.round(pct * 10) / 10.0, Math.round(rate * 100) / 100.0, eta), r.error);
     }

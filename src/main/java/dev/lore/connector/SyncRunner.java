@@ -140,7 +140,7 @@ public class SyncRunner {
      * {@code cancelled} after the page in hand). Null when no sync of this process works on the run (it ended, or was
      * left {@code running} by a process that stopped).
      */
-    public String phase(UUID runId, UUID sourceId) {
+    public String phase(UUID runId) {
         String phase = phases.get(runId);
         return phase != null && cancelled.contains(runId) ? CANCELLING : phase;
     }
