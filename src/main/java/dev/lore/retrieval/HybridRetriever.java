@@ -22,8 +22,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * before their limits. The branches run at the same time on two pooled connections (the full-text one on a virtual
  * thread while the calling thread embeds the query and runs the vector one). In hybrid mode the vector branch adds a
  * second list, pseudo-relevance feedback ({@code lore.retrieval.feedback-chunks}, default 10, and
- * {@code lore.retrieval.feedback-weight}, default 0.5; see the vector branch), fused with the vector weight. A last
- * statement fuses the ranks, re-checks access and filters, and reads the chunks. Every statement stops after
+ * {@code lore.retrieval.feedback-weight}, default 0.5; see the vector branch), fused with the vector weight, and the
+ * last statement adds, for results meant for people (not for passages handed to a model), a page list: the
+ * candidates' documents ranked by BM25 over all their chunks ({@code lore.retrieval.page-weight}, default 1; see
+ * {@link #pageList}). That statement fuses the ranks, re-checks access and filters, and reads the chunks. Every statement stops after
  * {@code lore.retrieval.timeout} (default 15 s).
  *
  * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
@@ -53,6 +55,9 @@ public class HybridRetriever {
     private final int matchFactor;
     private final int feedbackChunks;
     private final double feedbackWeight;
+    private final double pageWeight;
+    /** BM25's term-frequency saturation and length normalisation for the page list ({@link #fuse}). */
+    static final double PAGE_K1 = 1.2, PAGE_B = 0.75;
     /**
      * At most this many distinct terms of a query go to the full-text branch (the first ones, in the query's order):
      * each term costs a count and a test per matching chunk. 64 rather than 32: on tau2 banking's long customer briefs
@@ -72,7 +77,8 @@ public class HybridRetriever {
                            @ConfigProperty(name = "lore.retrieval.timeout", defaultValue = "15s") java.time.Duration timeout,
                            @ConfigProperty(name = "lore.retrieval.fulltext-match-factor", defaultValue = "0") int matchFactor,
                            @ConfigProperty(name = "lore.retrieval.feedback-chunks", defaultValue = "10") int feedbackChunks,
-                           @ConfigProperty(name = "lore.retrieval.feedback-weight", defaultValue = "0.5") double feedbackWeight) {
+                           @ConfigProperty(name = "lore.retrieval.feedback-weight", defaultValue = "0.5") double feedbackWeight,
+                           @ConfigProperty(name = "lore.retrieval.page-weight", defaultValue = "1.0") double pageWeight) {
         this.dataSource = dataSource;
         this.embeddings = embeddings;
         this.rrfK = rrfK;
@@ -87,11 +93,27 @@ public class HybridRetriever {
         }
         this.feedbackChunks = feedbackWeight == 0 ? 0 : Math.max(0, feedbackChunks);
         this.feedbackWeight = feedbackWeight;
+        if (!Double.isFinite(pageWeight) || pageWeight < 0) {
+            throw new IllegalArgumentException("lore.retrieval.page-weight must be a number ≥ 0 (0 turns the page list off), not " + pageWeight);
+        }
+        this.pageWeight = pageWeight;
     }
 
-    /** Hybrid search with default settings, as {@code caller}. */
+    /**
+     * Passages for a model to answer from: hybrid search without the page list, as {@code caller} (several passages
+     * of the right page serve an answer better than one passage each of several pages; see
+     * {@link #search(String, int, SearchFilters, SearchMode, Caller, boolean)}).
+     */
     public List<SearchResult> search(String query, int limit, SearchFilters filters, Caller caller) {
-        return search(query, limit, filters, SearchMode.HYBRID, caller);
+        return search(query, limit, filters, SearchMode.HYBRID, caller, false);
+    }
+
+    /**
+     * Results for people: a search whose hybrid mode ranks pages with the page list (the search API, the console,
+     * page-level evaluations).
+     */
+    public List<SearchResult> search(String query, int limit, SearchFilters filters, SearchMode mode, Caller caller) {
+        return search(query, limit, filters, mode, caller, true);
     }
 
     /**
@@ -102,9 +124,14 @@ public class HybridRetriever {
      * @param filters metadata filters, or {@link SearchFilters#NONE}
      * @param mode both branches fused (hybrid, with the feedback list when configured), or one alone
      * @param caller whose access applies (tenant, access lists)
+     * @param pages in hybrid mode, fuse the page list too (when {@code lore.retrieval.page-weight} > 0): it lifts each
+     *     page's best chunk by how well the whole page matches, which finds the right pages more often but puts one
+     *     passage of each of several pages where several passages of one page stood. Measured on the PostgreSQL
+     *     manual (docs/benchmarks.md): page hit@5 up on the subset and the whole manual, while answers drawn from
+     *     such lists cited the right page less often, so passages for a model are searched without it
      * @return up to {@code limit} chunks the caller may read, best first
      */
-    public List<SearchResult> search(String query, int limit, SearchFilters filters, SearchMode mode, Caller caller) {
+    public List<SearchResult> search(String query, int limit, SearchFilters filters, SearchMode mode, Caller caller, boolean pages) {
         java.util.Objects.requireNonNull(caller, "caller");
         if (embeddings.indexNeedsReembed()) {
             throw new IllegalStateException("the index is being re-embedded with " + embeddings.modelName() + "; search is unavailable until it finishes");
@@ -126,16 +153,17 @@ public class HybridRetriever {
 
         // the two branches run at the same time on two connections: the full-text branch (term statistics, then its
         // statement) on a virtual thread while this thread embeds the query and runs the vector branch
-        java.util.concurrent.Future<List<Ranked>> fts = useText
+        java.util.concurrent.Future<TextBranch> fts = useText
                 ? BRANCHES.submit(() -> Tenants.call(tenant, () -> fullText(text, k, conditions, filterParams, caller)))
-                : java.util.concurrent.CompletableFuture.completedFuture(List.of());
+                : java.util.concurrent.CompletableFuture.completedFuture(TextBranch.NONE);
         try {
             int feedback = mode == SearchMode.HYBRID ? feedbackChunks : 0;
             VectorBranches vec = useVector
                     ? Tenants.call(tenant, () -> vector(embeddings.embedQuery(text), k, feedback, conditions, filterParams))
                     : new VectorBranches(null, List.of(), List.of());
-            List<Ranked> ranked = fts.get();
-            return Tenants.call(tenant, () -> fuse(vec, ranked, limit, conditions, filterParams));
+            TextBranch ranked = fts.get();
+            WeightedTerms pageTerms = pages && mode == SearchMode.HYBRID && pageWeight > 0 ? ranked.terms() : null;
+            return Tenants.call(tenant, () -> fuse(vec, ranked.ranked(), pageTerms, limit, conditions, filterParams));
         } catch (java.util.concurrent.ExecutionException e) {
             throw failure(e.getCause());
         } catch (InterruptedException e) {
@@ -353,10 +381,10 @@ public class HybridRetriever {
      * itself, which is large and often stored out of line, scoring the thousands of matches of a common word cost most
      * of the branch's time. Empty when no term of the query occurs in what the caller may read.
      */
-    private List<Ranked> fullText(String text, int k, String where, List<Object> filterParams, Caller caller) throws SQLException {
+    private TextBranch fullText(String text, int k, String where, List<Object> filterParams, Caller caller) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             WeightedTerms terms = weightedTerms(c, text, caller, k);
-            if (terms.literals().length == 0) return List.of();
+            if (terms.literals().length == 0) return TextBranch.NONE;
             // the terms arrive as one-term tsquery literals (TermStatistics.tsqueryLiteral: the only place that escapes)
             String sql = "WITH terms AS MATERIALIZED (SELECT l::tsquery AS tq, w FROM unnest(?::text[], ?::float8[]) AS x(l, w)), "
                     + "q AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq), "
@@ -375,8 +403,13 @@ public class HybridRetriever {
             params.addAll(filterParams);
             params.add(4 * k);
             params.add(k);
-            return ranked(c, sql, params, null);
+            return new TextBranch(ranked(c, sql, params, null), terms);
         }
+    }
+
+    /** The full-text list and the weighted terms it was ranked by (null when the query had none). */
+    private record TextBranch(List<Ranked> ranked, WeightedTerms terms) {
+        static final TextBranch NONE = new TextBranch(List.of(), null);
     }
 
     /**
@@ -412,14 +445,20 @@ public class HybridRetriever {
     /**
      * Reciprocal rank fusion of the branches and the chunks' columns, in SQL so that ties are ordered by the
      * database's collation of document keys, as they always were:
-     * {@code score = w_v/(k + rank_v) + w_t/(k + rank_t) + w_v/(k + rank_feedback)} (a missing rank adds 0). A chunk
-     * that only the feedback list found reports its cosine similarity to the query itself as {@code vectorScore}.
+     * {@code score = w_v/(k + rank_v) + w_t/(k + rank_t) + w_v/(k + rank_feedback)} (a missing rank adds 0), plus
+     * {@code w_p/(k + rank_page)} for each document's best chunk by that sum, {@code rank_page} being the document's
+     * rank in the page list (present when {@code pageTerms} is non-null and holds terms). Only the best chunk: the page
+     * list says which page is about the question, not which of its passages; lifting all of them let one page fill
+     * the top of the list, and the answers drawn from it lost facts (evaluation gate, answer suite: fact recall 0.35
+     * → 0.20). Answers are not drawn from page-ranked lists at all (see {@code search}'s {@code pages}). A chunk that only the feedback list found reports its cosine
+     * similarity to the query itself as {@code vectorScore}.
      */
-    private List<SearchResult> fuse(VectorBranches vectors, List<Ranked> fts, int limit, String where,
+    private List<SearchResult> fuse(VectorBranches vectors, List<Ranked> fts, WeightedTerms pageTerms, int limit, String where,
                                     List<Object> filterParams) throws SQLException {
         List<Ranked> vec = vectors.query(), feedback = vectors.feedback();
         if (vec.isEmpty() && fts.isEmpty() && feedback.isEmpty()) return List.of();
         int d = embeddings.dimension();
+        boolean pages = pageTerms != null && pageTerms.literals().length > 0;
         // the access and filter conditions again: a chunk whose access list narrowed since its branch ran is not read.
         // The chunks are looked up by the union of the lists' ids (primary key): joining on coalesce(vec.id, fts.id,
         // fb.id) cannot use an index, and hashed the whole chunk table on every search (7 ms at 7,600 chunks, growing
@@ -428,13 +467,21 @@ public class HybridRetriever {
                 WITH vec AS (SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS x(id, rnk, sim)),
                      fts AS (SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS x(id, rnk, r)),
                      fb AS (SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::float8[]) AS x(id, rnk, sim)),
-                     ids AS (SELECT id FROM vec UNION SELECT id FROM fts UNION SELECT id FROM fb)
+                     ids AS (SELECT id FROM vec UNION SELECT id FROM fts UNION SELECT id FROM fb),
+                     cand AS MATERIALIZED (SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path,
+                                                 c.text, c.position, c.embedding FROM ids JOIN chunk c ON c.id = ids.id WHERE true%s),
+                     %s,
+                     scored AS (SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text, c.position,
+                                       coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) + coalesce(? / (? + fb.rnk), 0) AS s,
+                                       coalesce(vec.sim, CASE WHEN fb.id IS NOT NULL THEN 1 - (c.embedding::vector(%d) <=> ?::vector(%d)) END) AS sim,
+                                       fts.r
+                                FROM cand c
+                                LEFT JOIN vec ON vec.id = c.id LEFT JOIN fts ON fts.id = c.id LEFT JOIN fb ON fb.id = c.id),
+                     best AS (SELECT s.*, row_number() OVER (PARTITION BY s.document_id ORDER BY s.s DESC, s.position) AS nth FROM scored s)
                 SELECT c.id, c.document_id, c.document_key, c.title, c.uri, c.heading_path, c.text,
-                       coalesce(? / (? + vec.rnk), 0) + coalesce(? / (? + fts.rnk), 0) + coalesce(? / (? + fb.rnk), 0) AS score,
-                       coalesce(vec.sim, CASE WHEN fb.id IS NOT NULL THEN 1 - (c.embedding::vector(%d) <=> ?::vector(%d)) END), fts.r
-                FROM ids JOIN chunk c ON c.id = ids.id
-                LEFT JOIN vec ON vec.id = c.id LEFT JOIN fts ON fts.id = c.id LEFT JOIN fb ON fb.id = c.id
-                WHERE true""".formatted(d, d) + where + " ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?";
+                       c.s + CASE WHEN c.nth = 1 THEN coalesce(? / (? + page.rnk), 0) ELSE 0 END AS score, c.sim, c.r
+                FROM best c LEFT JOIN page ON page.document_id = c.document_id
+                ORDER BY score DESC, c.document_key, c.position, c.id LIMIT ?""".formatted(where, pages ? pageList(where) : NO_PAGES, d, d);
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = customPlan(c.prepareStatement(sql))) {
             ps.setQueryTimeout(timeoutSeconds);
             int i = 1;
@@ -443,6 +490,13 @@ public class HybridRetriever {
                 ps.setObject(i++, branch.stream().map(Ranked::rank).toArray(Long[]::new));
                 ps.setObject(i++, branch.stream().map(Ranked::score).toArray(Double[]::new));
             }
+            for (Object p : filterParams) ps.setObject(i++, p);
+            if (pages) {
+                ps.setObject(i++, pageTerms.literals());
+                ps.setObject(i++, pageTerms.weights());
+                ps.setObject(i++, pageTerms.literals());
+                for (Object p : filterParams) ps.setObject(i++, p);
+            }
             ps.setDouble(i++, vectorWeight);
             ps.setInt(i++, rrfK);
             ps.setDouble(i++, textWeight);
@@ -450,7 +504,8 @@ public class HybridRetriever {
             ps.setDouble(i++, vectorWeight);
             ps.setInt(i++, rrfK);
             ps.setString(i++, vectors.queryVector());
-            for (Object p : filterParams) ps.setObject(i++, p);
+            ps.setDouble(i++, pageWeight);
+            ps.setInt(i++, rrfK);
             ps.setInt(i, limit);
             List<SearchResult> out = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -463,6 +518,33 @@ public class HybridRetriever {
             }
             return out;
         }
+    }
+
+    /** The page list's place in {@link #fuse} when there is none. */
+    private static final String NO_PAGES = "page AS (SELECT NULL::uuid AS document_id, NULL::bigint AS rnk WHERE false)";
+
+    /**
+     * The page list of {@link #fuse} (two CTEs, {@code pc} and {@code page}): the documents of the fused candidates
+     * ranked by BM25 over the whole document, a document's term frequency being how many of its chunks (that the
+     * caller may read and the filters allow) hold the term, its length how many such chunks it has (against the mean
+     * of the candidates' documents), the terms and IDF weights the full-text branch used. Only documents holding at
+     * least one term are ranked. Parameters: the term literals, their weights, the literals again, the filter parameters.
+     */
+    private static String pageList(String where) {
+        // the documents' chunks by the document index (= ANY of an array: IN (subquery) made the planner read the whole
+        // table); each term tested only on the chunks holding one of them, with tsquery values parsed once
+        return "pt AS MATERIALIZED (SELECT x.l::tsquery AS tq, x.w FROM unnest(?::text[], ?::float8[]) AS x(l, w)),"
+                + " pany AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq),"
+                + " pc AS MATERIALIZED (SELECT c.document_id, c.document_key, c.tsv_terms FROM chunk c"
+                + " WHERE c.document_id = ANY (ARRAY(SELECT DISTINCT document_id FROM cand))" + where + "),"
+                + " pm AS MATERIALIZED (SELECT pc.document_id, pc.tsv_terms FROM pc, pany WHERE pc.tsv_terms @@ pany.tq),"
+                + " page AS (SELECT document_id, row_number() OVER (ORDER BY s DESC, dk) AS rnk FROM ("
+                + "SELECT t.document_id, min(l.dk) AS dk, sum(t.w * t.f * " + (PAGE_K1 + 1) + " / (t.f + " + PAGE_K1
+                + " * (" + (1 - PAGE_B) + " + " + PAGE_B + " * l.n / l.avg))) AS s"
+                + " FROM (SELECT pm.document_id, pt.tq, pt.w, count(*) AS f FROM pm, pt"
+                + " WHERE pm.tsv_terms @@ pt.tq GROUP BY pm.document_id, pt.tq, pt.w) t"
+                + " JOIN (SELECT document_id, min(document_key) AS dk, count(*) AS n, avg(count(*)) OVER () AS avg FROM pc GROUP BY document_id) l"
+                + " ON l.document_id = t.document_id GROUP BY t.document_id) p)";
     }
 
     /**

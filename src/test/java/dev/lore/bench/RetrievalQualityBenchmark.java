@@ -240,14 +240,15 @@ class RetrievalQualityBenchmark {
     void variants(Map<String, Object> scifact, List<Query> queries) throws Exception {
         UUID source = QuarkusTransaction.requiringNew().call(() ->
                 dev.lore.connector.Source.<dev.lore.connector.Source>find("name", "scifact").firstResult().id);
-        String spec = System.getProperty("lore.bench.variant-list", "100:60:1:1,100:60:1:1:0:0,200:60:1:1,100:20:1:1,100:60:1.5:1,100:60:1:0.7");
+        String spec = System.getProperty("lore.bench.variant-list", "100:60:1:1,100:60:1:1:10:0.5:0,100:60:1:1:0:0,200:60:1:1,100:20:1:1,100:60:1.5:1,100:60:1:0.7");
         Map<String, Object> out = new LinkedHashMap<>();
-        StringBuilder md = new StringBuilder("\n| hybrid variant (candidates per branch, RRF k, vector weight, full-text weight[, feedback chunks, feedback weight]) | nDCG@10 | recall@100 | MRR@10 |\n|---|---:|---:|---:|\n");
+        StringBuilder md = new StringBuilder("\n| hybrid variant (candidates per branch, RRF k, vector weight, full-text weight[, feedback chunks, feedback weight[, page weight]]) | nDCG@10 | recall@100 | MRR@10 |\n|---|---:|---:|---:|\n");
         for (String v : spec.split(",")) {
             String[] p = v.split(":");
             HybridRetriever h = new HybridRetriever(dataSource, embeddings, Integer.parseInt(p[1]), Integer.parseInt(p[0]),
                     Double.parseDouble(p[2]), Double.parseDouble(p[3]), java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(60), 0,
-                    p.length > 4 ? Integer.parseInt(p[4]) : 10, p.length > 5 ? Double.parseDouble(p[5]) : 0.5);
+                    p.length > 4 ? Integer.parseInt(p[4]) : 10, p.length > 5 ? Double.parseDouble(p[5]) : 0.5,
+                    p.length > 6 ? Double.parseDouble(p[6]) : 1.0);
             Map<String, Object> m = evaluate(h, SearchMode.HYBRID, source, queries, 100, List.of(NDCG10, RECALL100, MRR10), null);
             out.put(v, m);
             md.append("| ").append(v).append(" | ").append(BenchOutput.f(m.get("nDCG@10"), 3)).append(" | ")

@@ -40,11 +40,11 @@ class PgManualRetrievalTest {
     @Inject ObjectMapper json;
 
     /**
-     * Below what the whole manual reached on 2026-12-01: 0.833 (65 of 78) with the int8 model, 0.821 (64 of 78) with the
-     * unquantized one the test suite uses now; two to three questions' worth of slack (HNSW graphs differ a little
+     * Below what the whole manual reached on 2026-12-01 with the unquantized model the test suite uses: 0.808–0.821
+     * without the page list, 0.833 (65 of 78) with it; two questions' worth of slack (HNSW graphs differ a little
      * between builds).
      */
-    static final double WHOLE_MANUAL_FLOOR = 0.79;
+    static final double WHOLE_MANUAL_FLOOR = 0.8;
 
     /** Subset hybrid hit@5, once measured (the full-manual test compares with it). */
     private static Double subsetHit;
@@ -57,7 +57,7 @@ class PgManualRetrievalTest {
 
     /**
      * The same questions over the whole manual (1,173 pages, about 7,600 chunks: six times the distractors). The issue
-     * asks for at least the subset's hit@5; that is not reached yet (0.821 against 0.859 with the unquantized model on 2026-12-01, see
+     * asks for at least the subset's hit@5; that is not reached yet (0.833 against 0.872 with the unquantized model on 2026-12-01, see
      * docs/benchmarks.md), so this test guards what is reached: hybrid hit@5 ≥ {@value #WHOLE_MANUAL_FLOOR}, and prints
      * both numbers and the misses.
      */
