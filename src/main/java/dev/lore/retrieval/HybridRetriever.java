@@ -524,7 +524,7 @@ public class HybridRetriever {
     private static final String NO_PAGES = "page AS (SELECT NULL::uuid AS document_id, NULL::bigint AS rnk WHERE false)";
 
     /**
-     * The page list of {@link #fuse} (two CTEs, {@code pc} and {@code page}): the documents of the fused candidates
+     * The page list of {@link #fuse} (CTEs {@code pt}, {@code pany}, {@code pc}, {@code pm} and {@code page}): the documents of the fused candidates
      * ranked by BM25 over the whole document, a document's term frequency being how many of its chunks (that the
      * caller may read and the filters allow) hold the term, its length how many such chunks it has (against the mean
      * of the candidates' documents), the terms and IDF weights the full-text branch used. Only documents holding at

@@ -322,7 +322,8 @@ class IngestBenchmark {
         for (String line : resourceLines("/eval/suites/pg-manual.jsonl")) if (!line.contains("\"suite\"")) questions.add(json.readTree(line));
         List<String> queries = queries(questions, dir, queryTarget);
         SearchFilters filters = new SearchFilters(List.of(source), null, null, null);
-        Function<String, List<String>> loreSearch = q -> retriever.search(q, SEARCH_LIMIT, filters, dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList();
+        // the search API's ranking (with the page list), as people get it
+        Function<String, List<String>> loreSearch = q -> retriever.search(q, SEARCH_LIMIT, filters, dev.lore.retrieval.SearchMode.HYBRID, dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList();
         Function<String, List<String>> plainSearch = q -> plainSearch(store, model, q, SEARCH_LIMIT);
         for (String q : queries.subList(0, Math.min(WARMUP_QUERIES, queries.size()))) {
             loreSearch.apply(q);
@@ -351,7 +352,7 @@ class IngestBenchmark {
             q.get("relevant").forEach(r -> relevant.add(r.asText()));
             boolean answerable = relevant.stream().anyMatch(present::contains);
             String text = q.get("query").asText();
-            loreQ.add(retriever.search(text, HIT_DEPTH, filters, dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList(), relevant, answerable);
+            loreQ.add(retriever.search(text, HIT_DEPTH, filters, dev.lore.retrieval.SearchMode.HYBRID, dev.lore.support.TestCallers.ADMIN).stream().map(SearchResult::documentKey).toList(), relevant, answerable);
             plainQ.add(plainSearch(store, model, text, HIT_DEPTH), relevant, answerable);
             plainPrefixQ.add(plainSearch(store, model, queryPrefix + text, HIT_DEPTH), relevant, answerable);
         }

@@ -38,7 +38,7 @@ class PageListTest {
 
         List<SearchResult> byPage = retriever(1.0).search("quokka", 20, filters, SearchMode.HYBRID, TestCallers.ADMIN);
         assertTrue(byPage.stream().filter(r -> r.documentKey().equals("tour.md")).count() >= 3,
-                () -> "every section of tour.md is its own chunk: " + keys(byPage));
+                () -> "tour.md is several chunks: " + keys(byPage));
         assertEquals("tour.md", byPage.get(0).documentKey(), () -> "tour.md is page 1: " + keys(byPage));
         assertEquals(1.0 / (60 + 1), byPage.get(0).score(), 1e-12, "page rank 1 of the page list, RRF k = 60");
         assertEquals("brief.md", byPage.get(1).documentKey(), () -> "brief.md is page 2: " + keys(byPage));
@@ -55,9 +55,25 @@ class PageListTest {
         assertEquals("brief.md", passages.getFirst().documentKey(), () -> keys(passages).toString());
         assertTrue(passages.stream().allMatch(r -> r.score() == 0), () -> keys(passages).toString());
 
-        // the page list is hybrid search's alone: a full-text search is not reordered by it
-        List<SearchResult> text = defaults.search("quokka", 20, filters, SearchMode.FULLTEXT, TestCallers.ADMIN);
+        // the page list is hybrid search's alone: a full-text search is not reordered by it (all scores 0 here, so
+        // key order; with the page list tour.md would come first)
+        List<SearchResult> text = retriever(1.0).search("quokka", 20, filters, SearchMode.FULLTEXT, TestCallers.ADMIN);
         assertEquals(4, text.size(), () -> "the four chunks that hold the word: " + keys(text));
+        assertEquals("brief.md", text.getFirst().documentKey(), () -> keys(text).toString());
+
+        // the lifted chunk is the page's best by the other lists: with the full-text list weighted 1, the tour.md chunk
+        // that the full-text list ranks first among tour.md's
+        HybridRetriever textAndPages = new HybridRetriever(dataSource, embeddings, 60, 60, 0, 1, Duration.ofMinutes(10),
+                Duration.ofSeconds(30), 0, 0, 0, 1.0);
+        List<SearchResult> ranked = textAndPages.search("quokka", 20, filters, SearchMode.FULLTEXT, TestCallers.ADMIN);
+        SearchResult bestOfTour = ranked.stream().filter(r -> r.documentKey().equals("tour.md")).findFirst().orElseThrow();
+        int fullTextRank = ranked.indexOf(bestOfTour) + 1;
+        List<SearchResult> lifted = textAndPages.search("quokka", 20, filters, SearchMode.HYBRID, TestCallers.ADMIN);
+        assertEquals(bestOfTour.chunkId(), lifted.getFirst().chunkId(), () -> keys(lifted).toString());
+        assertEquals(1.0 / (60 + fullTextRank) + 1.0 / (60 + 1), lifted.getFirst().score(), 1e-12);
+        long liftedOfTour = lifted.stream().filter(r -> r.documentKey().equals("tour.md")
+                && r.score() > (r.textScore() == null ? 0 : 1.0 / (60 + ranked.stream().map(SearchResult::chunkId).toList().indexOf(r.chunkId()) + 1)) + 1e-12).count();
+        assertEquals(1, liftedOfTour, () -> "one chunk of tour.md lifted: " + keys(lifted));
     }
 
     /** Only the page list counts (both chunk lists and feedback weighted 0). */
