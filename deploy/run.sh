@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Lore quick start: provides PostgreSQL + pgvector when missing, starts a local Keycloak for login (http://127.0.0.1:8180,
 # realm lore, dev users such as alice / alice-pw; see deploy/lib/keycloak.sh), builds Lore, starts it on http://localhost:8080,
-# ingests the demo source (the PostgreSQL 15 manual) and shows progress until it is in.
+# ingests the demo source (the PostgreSQL 15 manual; where the system has no postgresql-doc-15, e.g. Debian 13, the manual
+# of its own PostgreSQL) and shows progress until it is in.
 #
 #   deploy/run.sh            set up, start, ingest the demo, show progress (Lore keeps running afterwards)
 #   deploy/run.sh stop       stop the Lore and the Keycloak started by this script
 #
 # Environment: LORE_DB_URL / LORE_DB_USER / LORE_DB_PASSWORD to use an existing database (it needs the
-# `vector` extension); LORE_DEMO_PATH to ingest another folder; LORE_PORT (default 8080);
+# `vector` extension); LORE_DEMO_PATH to ingest another folder (read when the source `demo` is created, i.e. on the
+# first run; later runs sync the folder it was created with); LORE_PORT (default 8080);
 # LORE_MODEL_BASE_URL to point at a model server (default http://localhost:8000/v1; none = extractive answers).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -33,7 +35,16 @@ apt_install curl ca-certificates
 ensure_java
 ensure_postgres
 if _kc_realm_ready; then ensure_keycloak; else ensure_keycloak; mkdir -p "$STATE"; touch "$STATE/keycloak-started"; fi
-if [ -z "${LORE_DEMO_PATH:-}" ]; then apt_install postgresql-doc-15; fi
+if [ -z "${LORE_DEMO_PATH:-}" ]; then
+  # the PostgreSQL 15 manual where the system has it (Debian 12), else the manual of the PostgreSQL it runs (Debian 13: 17)
+  if ! apt_has postgresql-doc-15; then
+    v=$(_pg_major); DEMO_PATH="/usr/share/doc/postgresql-doc-$v/html"
+    log "postgresql-doc-15 is not in this system's apt sources: the demo source is the PostgreSQL $v manual"
+    apt_install "postgresql-doc-$v"
+  else
+    apt_install postgresql-doc-15
+  fi
+fi
 [ -d "$DEMO_PATH" ] || die "demo folder $DEMO_PATH does not exist"
 
 jar="$LORE_ROOT/target/quarkus-app/quarkus-run.jar"

@@ -2,7 +2,7 @@
 # Source deploy/lib/common.sh first. Skipped entirely when LORE_DB_URL points at an existing database
 # (that database must already have the `vector` extension, created once by a superuser).
 #
-# Debian 13: packages postgresql-17 + postgresql-17-pgvector.
+# Debian 13: packages postgresql-17 + postgresql-17-pgvector; Ubuntu 24.04: postgresql-16 + postgresql-16-pgvector.
 # Debian 12: pgvector is not in bookworm; we build Debian's own pgvector source package (from trixie)
 #            against postgresql-server-dev-15, leaving the system's apt sources untouched.
 
@@ -13,7 +13,11 @@ LORE_DB_PASSWORD="${LORE_DB_PASSWORD:-lore}"
 _pg_major() {
   if ls /etc/postgresql 2>/dev/null | grep -q .; then ls /etc/postgresql | sort -n | tail -1; return; fi
   . /etc/os-release
-  case "${VERSION_ID:-}" in 12) echo 15 ;; 13) echo 17 ;; *) echo 15 ;; esac
+  case "${ID:-}:${VERSION_ID:-}" in
+    debian:12) echo 15 ;; debian:13) echo 17 ;; ubuntu:22.04) echo 14 ;; ubuntu:24.04) echo 16 ;;
+    *) # the newest postgresql-NN the apt sources offer, else 15
+       apt-cache search --names-only '^postgresql-[0-9]+$' 2>/dev/null | awk '{sub("postgresql-", "", $1); print $1}' | sort -n | tail -1 | grep . || echo 15 ;;
+  esac
 }
 
 _pgvector_installed() { [ -f "/usr/share/postgresql/$1/extension/vector.control" ]; }
