@@ -22,7 +22,7 @@ apt_install() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
-  if [ -z "$_apt_updated" ]; then as_root apt-get update -qq >&2; _apt_updated=1; fi
+  _apt_update_once
   log "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
@@ -31,8 +31,14 @@ apt_install() {
 apt_has() {
   apt-cache show "$1" >/dev/null 2>&1 && return 0
   command -v apt-get >/dev/null || return 1
-  if [ -z "$_apt_updated" ]; then as_root apt-get update -qq >&2 || true; _apt_updated=1; fi
+  _apt_update_once || true
   apt-cache show "$1" >/dev/null 2>&1
+}
+
+_apt_update_once() {
+  [ -n "$_apt_updated" ] && return 0
+  _apt_updated=1
+  as_root apt-get update -qq >&2
 }
 
 # ensure_java: export JAVA_HOME pointing at a JDK >= 21 (an existing JAVA_HOME wins when it is new enough).

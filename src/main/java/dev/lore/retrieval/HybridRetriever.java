@@ -494,7 +494,6 @@ public class HybridRetriever {
             if (pages) {
                 ps.setObject(i++, pageTerms.literals());
                 ps.setObject(i++, pageTerms.weights());
-                ps.setObject(i++, pageTerms.literals());
                 for (Object p : filterParams) ps.setObject(i++, p);
             }
             ps.setDouble(i++, vectorWeight);
@@ -528,13 +527,13 @@ public class HybridRetriever {
      * ranked by BM25 over the whole document, a document's term frequency being how many of its chunks (that the
      * caller may read and the filters allow) hold the term, its length how many such chunks it has (against the mean
      * of the candidates' documents), the terms and IDF weights the full-text branch used. Only documents holding at
-     * least one term are ranked. Parameters: the term literals, their weights, the literals again, the filter parameters.
+     * least one term are ranked. Parameters: the term literals, their weights, the filter parameters.
      */
     private static String pageList(String where) {
         // the documents' chunks by the document index (= ANY of an array: IN (subquery) made the planner read the whole
         // table); each term tested only on the chunks holding one of them, with tsquery values parsed once
-        return "pt AS MATERIALIZED (SELECT x.l::tsquery AS tq, x.w FROM unnest(?::text[], ?::float8[]) AS x(l, w)),"
-                + " pany AS MATERIALIZED (SELECT (SELECT string_agg(l, ' | ') FROM unnest(?::text[]) l)::tsquery AS tq),"
+        return "pt AS MATERIALIZED (SELECT x.l, x.l::tsquery AS tq, x.w FROM unnest(?::text[], ?::float8[]) AS x(l, w)),"
+                + " pany AS MATERIALIZED (SELECT string_agg(l, ' | ')::tsquery AS tq FROM pt),"
                 + " pc AS MATERIALIZED (SELECT c.document_id, c.document_key, c.tsv_terms FROM chunk c"
                 + " WHERE c.document_id = ANY (ARRAY(SELECT DISTINCT document_id FROM cand))" + where + "),"
                 + " pm AS MATERIALIZED (SELECT pc.document_id, pc.tsv_terms FROM pc, pany WHERE pc.tsv_terms @@ pany.tq),"

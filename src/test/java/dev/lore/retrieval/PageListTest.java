@@ -63,8 +63,7 @@ class PageListTest {
 
         // the lifted chunk is the page's best by the other lists: with the full-text list weighted 1, the tour.md chunk
         // that the full-text list ranks first among tour.md's
-        HybridRetriever textAndPages = new HybridRetriever(dataSource, embeddings, 60, 60, 0, 1, Duration.ofMinutes(10),
-                Duration.ofSeconds(30), 0, 0, 0, 1.0);
+        HybridRetriever textAndPages = retriever(1, 1.0);
         List<SearchResult> ranked = textAndPages.search("quokka", 20, filters, SearchMode.FULLTEXT, TestCallers.ADMIN);
         SearchResult bestOfTour = ranked.stream().filter(r -> r.documentKey().equals("tour.md")).findFirst().orElseThrow();
         int fullTextRank = ranked.indexOf(bestOfTour) + 1;
@@ -78,8 +77,13 @@ class PageListTest {
 
     /** Only the page list counts (both chunk lists and feedback weighted 0). */
     private HybridRetriever retriever(double pageWeight) {
-        return new HybridRetriever(dataSource, embeddings, 60, 60, 0, 0, Duration.ofMinutes(10), Duration.ofSeconds(30), 0, 0, 0,
-                pageWeight);
+        return retriever(0, pageWeight);
+    }
+
+    /** The vector list and feedback weighted 0, the full-text list and the page list as given. */
+    private HybridRetriever retriever(double textWeight, double pageWeight) {
+        return new HybridRetriever(dataSource, embeddings, 60, 60, 0, textWeight, Duration.ofMinutes(10), Duration.ofSeconds(30),
+                0, 0, 0, pageWeight);
     }
 
     private static List<String> keys(List<SearchResult> results) {
