@@ -44,7 +44,7 @@ _kc_install() {
   mkdir -p "$tmp/unpacked"
   tar -xzf "$tmp/keycloak-quarkus-dist-$LORE_KEYCLOAK_VERSION.tar.gz" -C "$tmp/unpacked" --strip-components=1 \
     || { rm -rf "$tmp"; die "could not unpack Keycloak"; }
-  rm -rf "$home"; mv "$tmp/unpacked" "$home"; rm -rf "$tmp"
+  rm -rf "$home"; mv -T "$tmp/unpacked" "$home"; rm -rf "$tmp"
 }
 
 stop_keycloak() {
@@ -64,6 +64,23 @@ ensure_keycloak() {
   local home url mgmt realm_file; home=$(_kc_home); url=$(_kc_url); mgmt="${LORE_KEYCLOAK_MGMT_PORT:-9100}"
   realm_file="$LORE_ROOT/deploy/keycloak/lore-realm.json"
   [ -f "$realm_file" ] || die "realm file $realm_file is missing"
+  # One script at a time (deploy/run.sh and deploy/test.sh started together once raced: both downloaded, one moved
+  # its copy into the other's folder and neither started). The lock is released when this shell exits or below.
+  local lock_fd
+  mkdir -p "$(dirname "$home")"
+  exec {lock_fd}>"$(dirname "$home")/.keycloak-$LORE_KEYCLOAK_VERSION.lock"
+  if ! flock -n "$lock_fd"; then
+    log "another script is setting up Keycloak; waiting for it"
+    flock "$lock_fd"
+  fi
+  _ensure_keycloak_locked "$home" "$url" "$mgmt" "$realm_file"
+  local rc=$?
+  flock -u "$lock_fd"; exec {lock_fd}>&-
+  return $rc
+}
+
+_ensure_keycloak_locked() {
+  local home=$1 url=$2 mgmt=$3 realm_file=$4
   if [ "${LORE_KEYCLOAK_FRESH:-}" = 1 ]; then
     if _kc_pid >/dev/null; then stop_keycloak; fi
     _kc_realm_ready && die "a Keycloak not started by these scripts answers on $url; stop it to get a fresh realm"
@@ -98,7 +115,7 @@ ensure_keycloak() {
     setsid sh -c 'echo $$ >"$0"; exec nohup "$@"' "$home/lore-keycloak.pid" \
       "$home/bin/kc.sh" start-dev --http-host=127.0.0.1 --http-port="${LORE_KEYCLOAK_PORT:-8180}" \
       --hostname="$url" --http-management-port="$mgmt" --health-enabled=true --import-realm \
-      >>"$home/lore-keycloak.log" 2>&1 </dev/null &
+      >>"$home/lore-keycloak.log" 2>&1 </dev/null {lock_fd}>&- &
   for _ in $(seq 50); do [ -s "$home/lore-keycloak.pid" ] && break; sleep 0.1; done
 
   local start=$SECONDS next=15
