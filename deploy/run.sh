@@ -76,12 +76,23 @@ json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -1; }
 KC="${LORE_KEYCLOAK_URL:-http://127.0.0.1:${LORE_KEYCLOAK_PORT:-8180}}"
 LORE_ADMIN_USER="${LORE_ADMIN_USER:-alice}"
 LORE_ADMIN_PASSWORD="${LORE_ADMIN_PASSWORD:-alice-pw}"
+# A token for the admin; Keycloak restarting (another checkout's script) gets 60 s, then a clear error, not curl's.
 admin_token() {
-  curl -fsS "$KC/realms/lore/protocol/openid-connect/token" -d grant_type=password -d client_id=lore \
-    -d "client_secret=${LORE_OIDC_CLIENT_SECRET:-lore-dev-secret}" -d "username=$LORE_ADMIN_USER" -d "password=$LORE_ADMIN_PASSWORD" \
-    | json_field access_token
+  local out code
+  for _ in $(seq 30); do
+    out=$(curl -sS --max-time 10 -w '\n%{http_code}' "$KC/realms/lore/protocol/openid-connect/token" -d grant_type=password \
+      -d client_id=lore -d "client_secret=${LORE_OIDC_CLIENT_SECRET:-lore-dev-secret}" -d "username=$LORE_ADMIN_USER" \
+      -d "password=$LORE_ADMIN_PASSWORD" 2>/dev/null) || out=$'\n000'
+    code=${out##*$'\n'}
+    if [ "$code" = 200 ]; then printf '%s' "${out%$'\n'*}" | json_field access_token; return 0; fi
+    [ "$code" = 401 ] || [ "$code" = 400 ] && break   # Keycloak answers but refuses: waiting will not help
+    sleep 2
+  done
+  die "no token for $LORE_ADMIN_USER from Keycloak at $KC (HTTP $code): $( [ "$code" = 000 ] \
+    && echo "Keycloak does not answer; deploy/run.sh starts it again (log: $(_kc_home)/lore-keycloak.log)" \
+    || echo "wrong LORE_ADMIN_USER / LORE_ADMIN_PASSWORD / LORE_OIDC_CLIENT_SECRET for realm lore")"
 }
-api() { curl -H "Authorization: Bearer $(admin_token)" "$@"; }
+api() { local t; t=$(admin_token) || exit 1; curl -H "Authorization: Bearer $t" "$@"; }
 
 src_id=$(api -fsS "$BASE/api/v1/sources" | tr '{' '\n' | grep "\"name\":\"demo\"" | json_field id || true)
 if [ -z "$src_id" ]; then

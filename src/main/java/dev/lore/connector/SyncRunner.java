@@ -385,7 +385,9 @@ public class SyncRunner {
         try {
             typed = (Record) json.convertValue(config == null ? Map.of() : config, connector.configType());
         } catch (IllegalArgumentException e) {
-            throw new ConnectorException("invalid config for type '" + type + "': " + e.getMessage());
+            String why = e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException jp
+                    ? dev.lore.platform.JsonErrors.describe(jp, "config") : e.getMessage();
+            throw new ConnectorException("invalid config for type '" + type + "': " + why);
         }
         connector.validate(new ConnectorContext(null, tenant, typed));
     }

@@ -21,6 +21,13 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
+        // the JSON reader wraps parse errors into a bare 400 ("HTTP 400 Bad Request"): say what was wrong
+        if (e.getCause() instanceof JsonProcessingException jp) return json(jp, uri);
+        // a path or query parameter that does not convert (sourceId=xyz, limit=abc) is a 404 by JAX-RS' rules; for
+        // callers it is a bad request (a route that does not exist has no cause)
+        if (e instanceof jakarta.ws.rs.NotFoundException && e.getCause() instanceof IllegalArgumentException bad) {
+            return problem(400, "Bad Request", "a path or query parameter has an invalid value (" + bad.getMessage() + ")", uri);
+        }
         int status = e.getResponse().getStatus();
         String title = Response.Status.fromStatusCode(status) != null ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
         Response r = problem(status, title, e.getMessage(), uri);
@@ -40,15 +47,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
-        return problem(400, "Bad Request", "malformed JSON body: " + e.getOriginalMessage(), uri);
+        return problem(400, "Bad Request", JsonErrors.describe(e, "body"), uri);
     }
 
     @ServerExceptionMapper
     public Response mismatch(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
-        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("body");
-        String expected = e.getTargetType() == null ? "another type" : e.getTargetType().getSimpleName();
-        return problem(400, "Bad Request", field + ": wrong type, expected " + expected, uri);
+        return json(e, uri);
     }
 
     @ServerExceptionMapper

@@ -1,0 +1,58 @@
+package dev.lore.platform;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.Collection;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Jackson's errors in words for API users: which field (a path such as {@code config.acl.groups[0]}) and what JSON it
+ * wanted ("a string", "an object"…), without Java class names or parser positions. Used by {@link ProblemMappers}
+ * for request bodies and by the connector config check.
+ */
+public final class JsonErrors {
+
+    private JsonErrors() {}
+
+    /**
+     * A one-line description of {@code e}.
+     *
+     * @param e a parse error (malformed JSON) or a binding error (wrong type, a value a constructor refused)
+     * @param root the name for the top of the document ("body", "config"): prefixed to field paths
+     * @return e.g. {@code "config.acl: wrong type, expected an object"}, {@code "malformed JSON: Unexpected end-of-input…"}
+     */
+    public static String describe(JsonProcessingException e, String root) {
+        if (!(e instanceof JsonMappingException m)) return "malformed JSON: " + e.getOriginalMessage();
+        String field = path(m, root);
+        if (e instanceof UnrecognizedPropertyException u) return field + ": unknown field";
+        if (e instanceof ValueInstantiationException v && v.getCause() != null && v.getCause().getMessage() != null) {
+            return field + ": " + v.getCause().getMessage();
+        }
+        if (e instanceof MismatchedInputException mi) {
+            return field + ": wrong type, expected " + (mi.getTargetType() == null ? "another type" : expected(mi.getTargetType()));
+        }
+        return field + ": invalid value";
+    }
+
+    private static String path(JsonMappingException e, String root) {
+        StringBuilder out = new StringBuilder(root);
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) out.append('.').append(r.getFieldName());
+            else out.append('[').append(r.getIndex()).append(']');
+        }
+        return out.toString();
+    }
+
+    /** The JSON a Java type is read from, in words. */
+    static String expected(Class<?> type) {
+        if (type == String.class || type == UUID.class || type.isEnum()) return type == UUID.class ? "a UUID string" : "a string";
+        if (type == boolean.class || type == Boolean.class) return "true or false";
+        if (type.isPrimitive() || Number.class.isAssignableFrom(type)) return "a number";
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) return "an array";
+        return Map.class.isAssignableFrom(type) || type.isRecord() || !type.getName().startsWith("java.") ? "an object" : "another type";
+    }
+}

@@ -1,0 +1,59 @@
+package dev.lore.platform;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad requests get a 400 {@code application/problem+json} that says what was wrong, in the caller's terms: malformed
+ * JSON, a field of the wrong type (named by its path, no Java class names), a query or path parameter that does not
+ * convert (JAX-RS would answer 404 for those). A route that does not exist stays a 404.
+ */
+@QuarkusTest
+class ProblemResponsesTest {
+
+    @Test
+    void malformedJsonSaysSo() {
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", ")
+                .post("/api/v1/search")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", startsWith("malformed JSON: "));
+    }
+
+    @Test
+    void aFieldOfTheWrongTypeIsNamedWithoutJavaClassNames() {
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"limit\": {\"a\": 1}}")
+                .post("/api/v1/search")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", allOf(containsString("limit"), containsString("expected a number"), not(containsString("java"))));
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"filesystem\",\"name\":\"acl-typo\",\"config\":{\"path\":\"/srv/lore\",\"acl\":\"everyone\"}}")
+                .post("/api/v1/sources")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", allOf(containsString("config.acl"), containsString("expected an object"),
+                        not(containsString("dev.lore")), not(containsString("Cannot construct"))));
+    }
+
+    @Test
+    void parametersThatDoNotConvertAreBadRequestsNotMissingPages() {
+        given().get("/api/v1/documents?sourceId=xyz")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", containsString("xyz"));
+        given().get("/api/v1/documents?limit=99999999999")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"));
+        given().get("/api/v1/sources/" + UUID.randomUUID() + "/runs?limit=abc")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"));
+        given().get("/api/v1/sources/not-a-uuid")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"));
+        // a real miss stays a 404
+        given().get("/api/v1/no-such-thing").then().statusCode(404);
+        given().get("/api/v1/sources/" + UUID.randomUUID()).then().statusCode(404).contentType(startsWith("application/problem+json"));
+    }
+}
