@@ -76,6 +76,14 @@ class BadInputTest {
         Files.writeString(dir.resolve("copies/expenses-copy.md"), shared);
         Files.writeString(dir.resolve("good.html"), "<html><head><title>Parking</title></head><body><nav>Home | Up | Next</nav>"
                 + "<h1>Parking</h1><h2>Bicycles</h2><p>Bicycles go in the basement rack next to the lifts.</p></body></html>");
+        // entries that are not files of the folder: skipped with a reason, never read (the outside file stays unread)
+        Path outside = Files.createTempFile("lore-outside", ".txt");
+        Files.writeString(outside, "The quokka vault combination lives outside the source folder.");
+        Files.createSymbolicLink(dir.resolve("outside-link.txt"), outside);
+        Files.createSymbolicLink(dir.resolve("dangling-link.txt"), dir.resolve("no-such-file.txt"));
+        Files.createSymbolicLink(dir.resolve("folder-link"), dir.resolve("copies"));
+        Files.createSymbolicLink(dir.resolve("inside-link.html"), dir.resolve("good.html"));
+        assertEquals(0, new ProcessBuilder("mkfifo", dir.resolve("pipe.txt").toString()).start().waitFor(), "mkfifo");
 
         sourceId = Api.createFilesystemSource("bad-input", dir);
         JsonPath run = Api.syncAndWait(sourceId);
@@ -89,10 +97,11 @@ class BadInputTest {
     @Test
     void everyFileEndsWithAStatusAndTheRunCountsThem() {
         assertEquals(Set.of("empty.txt", "random-bytes.pdf", "truncated.docx", "protected.pdf", "huge.txt", "invalid-utf8.txt",
-                "utf16le.html", "cjk.txt", "expenses.md", "copies/expenses-copy.md", "good.html"), status.keySet());
+                "utf16le.html", "cjk.txt", "expenses.md", "copies/expenses-copy.md", "good.html", "outside-link.txt",
+                "dangling-link.txt", "folder-link", "inside-link.html", "pipe.txt"), status.keySet());
         JsonPath run = io.restassured.RestAssured.given().get("/api/v1/sources/" + sourceId + "/runs/" + runId).then().extract().jsonPath();
-        assertEquals(11, run.getInt("done"));
-        assertEquals(11, run.getInt("total"));
+        assertEquals(16, run.getInt("done"));
+        assertEquals(16, run.getInt("total"));
         assertEquals(status.values().stream().filter("failed"::equals).count(), run.getInt("counts.failed"));
         assertEquals(status.values().stream().filter("skipped"::equals).count(), run.getInt("counts.skipped"));
     }
@@ -111,6 +120,36 @@ class BadInputTest {
             assertNotNull(reasons.get(key), key);
             assertFalse(reasons.get(key).isBlank(), key);
         }
+    }
+
+    @Test
+    void linksOutOfTheFolderAndPipesAreSkippedWithReasons() {
+        Map<String, String> expected = Map.of("outside-link.txt", "outside the source's folder", "dangling-link.txt", "does not exist",
+                "folder-link", "link to a folder", "pipe.txt", "not a regular file");
+        expected.forEach((key, why) -> {
+            assertEquals("skipped", status.get(key), key + ": " + reasons.get(key));
+            assertTrue(reasons.get(key).contains(why), key + ": " + reasons.get(key));
+        });
+        assertEquals("indexed", status.get("inside-link.html"), reasons.get("inside-link.html"));
+        assertTrue(Api.search("quokka vault combination", 5, sourceId).stream().noneMatch(h -> String.valueOf(h.get("text")).contains("quokka")),
+                "a link must not carry a file from outside the folder into the index");
+    }
+
+    @Test
+    void aFileReplacedByALinkOutOfTheFolderLeavesTheIndex() throws Exception {
+        Path folder = Files.createTempDirectory("lore-link-swap");
+        Files.writeString(folder.resolve("note.md"), "# Note\n\nThe narwhal parade starts at noon on Fridays.\n");
+        String id = Api.createFilesystemSource("link-swap", folder);
+        Api.assertStatus(Api.syncAndWait(id), "succeeded");
+        assertEquals(1, Api.search("narwhal parade", 5, id).size());
+        Files.delete(folder.resolve("note.md"));
+        Path outside = Files.createTempFile("lore-outside-note", ".md");
+        Files.writeString(outside, "# Note\n\nThe narwhal parade moved to Mondays.\n");
+        Files.createSymbolicLink(folder.resolve("note.md"), outside);
+        JsonPath run = Api.syncAndWait(id);
+        Api.assertStatus(run, "succeeded");
+        assertEquals("skipped", Api.runDocuments(id, run.getString("id")).get("note.md"));
+        assertEquals(List.of(), Api.search("narwhal parade", 5, id), "the old copy is gone and the outside file was not read");
     }
 
     @Test

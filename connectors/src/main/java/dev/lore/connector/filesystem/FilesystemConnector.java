@@ -129,12 +129,6 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
     public List<String> listDocumentKeys(ConnectorContext<FilesystemConfig> context) throws ConnectorException {
         validate(context);
         Path root = root(context.config());
-        Path realRoot;
-        try {
-            realRoot = root.toRealPath();
-        } catch (IOException e) {
-            throw new ConnectorException("cannot read folder '" + root + "': " + e.getMessage(), e);
-        }
         List<String> keys = new ArrayList<>();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
@@ -146,7 +140,9 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (isIndexable(root, realRoot, file, attrs)) keys.add(key(root, file));
+                    // hidden entries are not the source's; everything else is listed, and what cannot be indexed (a
+                    // link out of the folder, a pipe) is reported as skipped by fetchPage
+                    if (!isHidden(root, file)) keys.add(key(root, file));
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -174,11 +170,22 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         String last = after;
         Map<Path, Rule> rules = new HashMap<>();
         Path boundary = boundary(context);
+        Path realRoot;
+        try {
+            realRoot = root.toRealPath();
+        } catch (IOException e) {
+            throw new ConnectorException("cannot read folder '" + root + "': " + e.getMessage(), e);
+        }
         for (String key : keys) {
             if (after != null && key.compareTo(after) <= 0) continue;
             if (documents.size() + failures.size() >= pageSize) break;
             last = key;
             Path file = root.resolve(key);
+            String notIndexed = whyNotIndexed(realRoot, file);
+            if (notIndexed != null) {
+                failures.add(DocumentFailure.skipped(key, notIndexed));
+                continue;
+            }
             Rule rule;
             try {
                 // the rule of the folder the content really lives in: a link cannot lend a restricted file a public rule
@@ -240,19 +247,36 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
         return Path.of(config.path()).toAbsolutePath().normalize();
     }
 
-    private static boolean isIndexable(Path root, Path realRoot, Path p, BasicFileAttributes attrs) {
+    private static boolean isHidden(Path root, Path p) {
         for (Path part : root.relativize(p)) {
-            if (part.toString().startsWith(".")) return false;
+            if (part.toString().startsWith(".")) return true;
         }
-        if (attrs.isSymbolicLink() || Files.isSymbolicLink(p)) {
+        return false;
+    }
+
+    /**
+     * Why the folder entry {@code p} is not indexed, or null when it is a regular file (or a link to one inside the
+     * folder): links are followed only to regular files under the source's real folder, never out of it.
+     */
+    static String whyNotIndexed(Path realRoot, Path p) {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return "cannot read the entry: " + e.getMessage();
+        }
+        if (attrs.isSymbolicLink()) {
+            Path target;
             try {
-                Path target = p.toRealPath();
-                return target.startsWith(realRoot) && Files.isRegularFile(target);
+                target = p.toRealPath();
             } catch (IOException e) {
-                return false;
+                return "a link whose target does not exist (or a loop of links)";
             }
+            if (!target.startsWith(realRoot)) return "a link to a file outside the source's folder (links are followed only inside it)";
+            if (Files.isDirectory(target)) return "a link to a folder (links to folders are not followed)";
+            return Files.isRegularFile(target) ? null : "a link to something that is not a regular file (a pipe, socket or device)";
         }
-        return attrs.isRegularFile() || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+        return attrs.isRegularFile() ? null : "not a regular file (a pipe, socket or device)";
     }
 
     private static String key(Path root, Path p) {
