@@ -35,7 +35,9 @@ public final class JsonErrors {
         if (e instanceof MismatchedInputException mi) {
             return field + ": wrong type, expected " + (mi.getTargetType() == null ? "another type" : expected(mi.getTargetType()));
         }
-        return field + ": invalid value";
+        // an exception our own binding code threw (e.g. an unknown filter): its message is written for callers
+        return m.getCause() instanceof IllegalArgumentException own && own.getMessage() != null
+                ? field + ": " + own.getMessage() : field + ": invalid value";
     }
 
     private static String path(JsonMappingException e, String root) {

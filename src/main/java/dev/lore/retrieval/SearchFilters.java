@@ -37,6 +37,17 @@ public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String
         return values == null ? null : values.stream().filter(java.util.Objects::nonNull).toList();
     }
 
+    /**
+     * A filter name this record does not know ({@code "sourceId"} for {@code sourceIds}) is refused: ignored, it would
+     * silently search everything the caller may read.
+     *
+     * @throws IllegalArgumentException always (the API answers 400 naming the field)
+     */
+    @com.fasterxml.jackson.annotation.JsonAnySetter
+    void unknownFilter(String name, Object value) {
+        throw new IllegalArgumentException("unknown filter '" + name + "'; the filters are sourceIds, pathPrefix, contentTypes, languages");
+    }
+
     /** No filtering. */
     public static final SearchFilters NONE = new SearchFilters(null, null, null, null);
 }

@@ -42,6 +42,16 @@ class ProblemResponsesTest {
     }
 
     @Test
+    void anUnknownFilterIsRefusedNotIgnored() {
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"sourceId\": \"" + UUID.randomUUID() + "\"}}")
+                .post("/api/v1/search")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", allOf(containsString("filters"), containsString("unknown filter 'sourceId'"), containsString("sourceIds")));
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"sourceIds\": []}}")
+                .post("/api/v1/search").then().statusCode(200);
+    }
+
+    @Test
     void parametersThatDoNotConvertAreBadRequestsNotMissingPages() {
         given().get("/api/v1/documents?sourceId=xyz")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
