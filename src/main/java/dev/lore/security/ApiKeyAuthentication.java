@@ -30,6 +30,8 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
     /** Identity attribute holding the {@link ApiKeys.ApiKey} a request authenticated with. */
     public static final String API_KEY_ATTRIBUTE = "lore.apiKey";
 
+    @Inject com.fasterxml.jackson.databind.ObjectMapper json;
+
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
         // the web pages are for people, logged in through Keycloak (OIDC tenant "web"); keys are for /api clients
@@ -46,6 +48,36 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
         // no 401 for a page: the OIDC mechanism's challenge (redirect to Keycloak's login) answers instead
         if (WebPaths.isPage(context.normalizedPath())) return Uni.createFrom().nullItem();
         return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer"));
+    }
+
+    /**
+     * The 401 of an {@code /api} call (no credentials, or refused ones) as {@code application/problem+json} with the
+     * {@code WWW-Authenticate: Bearer} challenge; this mechanism runs first, so its challenge is the one sent, except
+     * for a bearer token the OIDC mechanism tried and refused (its own challenge, no body). Pages get none here
+     * (false): the OIDC mechanism redirects to the login page.
+     */
+    @Override
+    public Uni<Boolean> sendChallenge(RoutingContext context) {
+        if (WebPaths.isPage(context.normalizedPath())) return Uni.createFrom().item(false);
+        var response = context.response();
+        if (!response.ended() && !response.headWritten()) {
+            boolean presented = present(context.request().getHeader("Authorization")) || present(context.request().getHeader("X-API-Key"));
+            String detail = presented ? "the credentials were refused (an unknown, revoked or expired API key or token)"
+                    : "authentication required: send Authorization: Bearer <Keycloak access token> or X-API-Key: lore_…";
+            String body;
+            try {
+                body = json.writeValueAsString(new dev.lore.platform.Problem("about:blank", "Unauthorized", 401, detail, context.request().path()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                body = "";
+            }
+            response.setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
+                    .putHeader("Content-Type", dev.lore.platform.Problem.MEDIA_TYPE).end(body);
+        }
+        return Uni.createFrom().item(true);
+    }
+
+    private static boolean present(String header) {
+        return header != null && !header.isBlank();
     }
 
     @Override

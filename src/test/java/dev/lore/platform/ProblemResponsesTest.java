@@ -52,6 +52,20 @@ class ProblemResponsesTest {
     }
 
     @Test
+    void refusedIdentitiesGetAProblemBodyAndTheChallenge() {
+        dev.lore.support.Auth.anonymous().get("/api/v1/sources")
+                .then().statusCode(401).contentType(startsWith("application/problem+json")).header("WWW-Authenticate", startsWith("Bearer"))
+                .body("detail", containsString("X-API-Key"));
+        given().header("X-API-Key", "lore_thisKeyDoesNotExist000000000000000000000").header("Authorization", "").get("/api/v1/sources")
+                .then().statusCode(401).contentType(startsWith("application/problem+json")).header("WWW-Authenticate", startsWith("Bearer"))
+                .body("detail", containsString("refused"));
+        // a token Keycloak's mechanism refuses gets that mechanism's challenge (no body)
+        dev.lore.support.Auth.as("not-a-token").get("/api/v1/sources").then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
+        // the pages still send people to the login page
+        dev.lore.support.Auth.anonymous().redirects().follow(false).get("/console").then().statusCode(302);
+    }
+
+    @Test
     void parametersThatDoNotConvertAreBadRequestsNotMissingPages() {
         given().get("/api/v1/documents?sourceId=xyz")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
