@@ -243,7 +243,6 @@ public class SyncRunner {
             // recorded in order: a checkpoint never passes a page that is not stored)
             java.util.concurrent.CompletableFuture<Void> storing = java.util.concurrent.CompletableFuture.completedFuture(null);
             Map<String, String> previousVectors = Map.of();
-            java.util.Set<String> skippedKeys = new java.util.HashSet<>(); // listed, but nothing to index: an old copy goes
             try {
                 while (ahead != null) {
                     Prefetched current = ahead.join();
@@ -252,7 +251,12 @@ public class SyncRunner {
                     List<IngestionPipeline.Outcome> outcomes = new ArrayList<>();
                     for (DocumentFailure f : current.page().failures()) {
                         if (f.accessUnknown()) store.restrictConnectorAcl(source.id, f.documentKey());
-                        if (f.skipped()) skippedKeys.add(f.documentKey());
+                        if (f.skipped() && store.delete(source.id, f.documentKey())) {
+                            // it was indexed as a regular file and is now e.g. a link out of the folder: the copy goes
+                            outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), DocumentStatus.DELETED,
+                                    f.message() + "; the copy indexed earlier was removed", 0));
+                            continue;
+                        }
                         outcomes.add(new IngestionPipeline.Outcome(f.documentKey(), f.skipped() ? DocumentStatus.SKIPPED : DocumentStatus.FAILED, f.message(), 0));
                     }
                     IngestionPipeline.EmbeddedPage embedded = pipeline.embed(current.prepared(), previousVectors);
@@ -278,10 +282,8 @@ public class SyncRunner {
                 throw e;
             }
             storing.join();
-            List<String> deleted = store.deleteMissing(sourceId, skippedKeys.isEmpty() ? keys
-                    : keys.stream().filter(k -> !skippedKeys.contains(k)).toList());
-            // a skipped entry's old copy is removed too, its outcome stays "skipped" (one outcome per document and run)
-            List<IngestionPipeline.Outcome> gone = deleted.stream().filter(k -> !skippedKeys.contains(k))
+            List<String> deleted = store.deleteMissing(sourceId, keys);
+            List<IngestionPipeline.Outcome> gone = deleted.stream()
                     .map(k -> new IngestionPipeline.Outcome(k, DocumentStatus.DELETED, "no longer in the source", 0)).toList();
             if (!gone.isEmpty()) record(runId, gone, null);
             // the index changed: count the new vocabulary once, in the background, rather than term by term in the next

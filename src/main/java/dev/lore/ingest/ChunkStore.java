@@ -329,6 +329,23 @@ public class ChunkStore {
         }
     }
 
+    /**
+     * Deletes one document (its chunks go with it) of {@code sourceId}.
+     *
+     * @return whether there was one to delete
+     * @throws IllegalStateException when the database refuses
+     */
+    public boolean delete(UUID sourceId, String documentKey) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM document WHERE source_id = ? AND document_key = ?")) {
+            ps.setObject(1, sourceId);
+            ps.setString(2, documentKey);
+            return ps.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot delete document " + documentKey + ": " + e.getMessage(), e);
+        }
+    }
+
     /** PostgreSQL text cannot hold NUL characters; parsers sometimes emit them. */
     static String clean(String s) {
         return s == null ? null : s.indexOf('\0') >= 0 ? s.replace("\0", "") : s;

@@ -26,7 +26,12 @@ public final class JsonErrors {
      * @return e.g. {@code "config.acl: wrong type, expected an object"}, {@code "malformed JSON: Unexpected end-of-input…"}
      */
     public static String describe(JsonProcessingException e, String root) {
-        if (!(e instanceof JsonMappingException m)) return "malformed JSON: " + e.getOriginalMessage();
+        if (!(e instanceof JsonMappingException m)) {
+            // the parser's own words without its location note ("(start marker at [Source: REDACTED (`…` disabled); line…])")
+            String message = String.valueOf(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*?\\]\\)", "")
+                    .replaceAll("\\s*at \\[Source:.*?\\]", "");
+            return "malformed JSON: " + message + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        }
         String field = path(m, root);
         if (e instanceof UnrecognizedPropertyException u) return field + ": unknown field";
         if (e instanceof ValueInstantiationException v && v.getCause() != null && v.getCause().getMessage() != null) {

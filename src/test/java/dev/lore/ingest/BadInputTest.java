@@ -148,7 +148,9 @@ class BadInputTest {
         Files.createSymbolicLink(folder.resolve("note.md"), outside);
         JsonPath run = Api.syncAndWait(id);
         Api.assertStatus(run, "succeeded");
-        assertEquals("skipped", Api.runDocuments(id, run.getString("id")).get("note.md"));
+        assertEquals("deleted", Api.runDocuments(id, run.getString("id")).get("note.md"));
+        assertTrue(Api.runReasons(id, run.getString("id")).get("note.md").contains("outside the source's folder"));
+        assertEquals(1, run.getInt("counts.deleted"), run.prettify());
         assertEquals(List.of(), Api.search("narwhal parade", 5, id), "the old copy is gone and the outside file was not read");
     }
 

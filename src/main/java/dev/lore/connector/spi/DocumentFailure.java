@@ -9,7 +9,8 @@ package dev.lore.connector.spi;
  * @param accessUnknown true when the document's access list could not be determined (e.g. a broken rule file): an
  *     indexed copy is then restricted to admins until the connector can say again (fail closed)
  * @param skipped true when the entry holds nothing to index by the source's rules (e.g. a link out of the folder, a
- *     pipe): the run reports it as {@code skipped}, not {@code failed}, and an indexed copy under that key is removed
+ *     pipe): the run reports it as {@code skipped}, not {@code failed}; a copy indexed under that key earlier is
+ *     removed and the entry reported as {@code deleted}, with the same reason
  */
 public record DocumentFailure(String documentKey, String message, boolean accessUnknown, boolean skipped) {
 

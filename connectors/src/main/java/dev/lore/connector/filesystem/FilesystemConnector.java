@@ -272,7 +272,7 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
             } catch (IOException e) {
                 return "a link whose target does not exist (or a loop of links)";
             }
-            if (!target.startsWith(realRoot)) return "a link to a file outside the source's folder (links are followed only inside it)";
+            if (!target.startsWith(realRoot)) return "a link to something outside the source's folder (links are followed only inside it)";
             if (Files.isDirectory(target)) return "a link to a folder (links to folders are not followed)";
             return Files.isRegularFile(target) ? null : "a link to something that is not a regular file (a pipe, socket or device)";
         }
