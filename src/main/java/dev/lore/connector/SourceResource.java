@@ -207,6 +207,11 @@ public class SourceResource {
                                           @QueryParam("status") String status,
                                           @QueryParam("limit") @DefaultValue("1000") int limit) {
         run(id, runId);
+        java.util.Set<String> statuses = java.util.Arrays.stream(dev.lore.ingest.DocumentStatus.values())
+                .map(dev.lore.ingest.DocumentStatus::wire).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        if (status != null && !statuses.contains(status)) {
+            throw ApiException.badRequest("status must be one of " + String.join(", ", statuses) + ", not '" + status + "'");
+        }
         String sql = "SELECT document_key, status, reason, chunks FROM sync_item WHERE run_id = ?"
                 + (status == null ? "" : " AND status = ?") + " ORDER BY document_key LIMIT ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {

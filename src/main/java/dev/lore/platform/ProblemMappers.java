@@ -28,6 +28,10 @@ public class ProblemMappers {
         if (e instanceof jakarta.ws.rs.NotFoundException && e.getCause() instanceof IllegalArgumentException bad) {
             return problem(400, "Bad Request", "a path or query parameter has an invalid value (" + bad.getMessage() + ")", uri);
         }
+        if (e instanceof jakarta.ws.rs.NotSupportedException) {
+            return problem(415, "Unsupported Media Type", "this endpoint does not take the request's Content-Type"
+                    + " (the API's request bodies are application/json)", uri);
+        }
         int status = e.getResponse().getStatus();
         String title = Response.Status.fromStatusCode(status) != null ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
         Response r = problem(status, title, e.getMessage(), uri);

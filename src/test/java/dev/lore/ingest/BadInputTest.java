@@ -104,6 +104,12 @@ class BadInputTest {
         assertEquals(16, run.getInt("total"));
         assertEquals(status.values().stream().filter("failed"::equals).count(), run.getInt("counts.failed"));
         assertEquals(status.values().stream().filter("skipped"::equals).count(), run.getInt("counts.skipped"));
+        String documents = "/api/v1/sources/" + sourceId + "/runs/" + runId + "/documents";
+        List<String> failed = io.restassured.RestAssured.given().get(documents + "?status=failed").then().statusCode(200)
+                .extract().jsonPath().getList("documentKey");
+        assertEquals(status.entrySet().stream().filter(e -> e.getValue().equals("failed")).map(Map.Entry::getKey).sorted().toList(), failed);
+        io.restassured.RestAssured.given().get(documents + "?status=Skipped").then().statusCode(400)
+                .body("detail", org.hamcrest.Matchers.containsString("skipped"));
     }
 
     @Test

@@ -84,6 +84,8 @@ class ProblemResponsesTest {
                 .then().statusCode(400).contentType(startsWith("application/problem+json"));
         given().get("/api/v1/sources/not-a-uuid")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"));
+        given().contentType("text/plain").body("vacuum").post("/api/v1/search")
+                .then().statusCode(415).contentType(startsWith("application/problem+json")).body("detail", containsString("application/json"));
         // a real miss stays a 404
         given().get("/api/v1/no-such-thing").then().statusCode(404);
         given().get("/api/v1/sources/" + UUID.randomUUID()).then().statusCode(404).contentType(startsWith("application/problem+json"));
