@@ -56,7 +56,7 @@ public class ChatResource {
         /** A misspelt field ({@code filter}, {@code sourceIds} at the top) is refused: ignored, it would widen the search. */
         @com.fasterxml.jackson.annotation.JsonAnySetter
         void unknownField(String name, Object value) {
-            throw new IllegalArgumentException("unknown field '" + name + "'; the fields are message, filters");
+            throw dev.lore.platform.JsonErrors.unknownField(name, ChatRequest.class, "field");
         }
     }
 

@@ -200,6 +200,10 @@ public class SourceResource {
         return Response.accepted(run(id, runId)).build();
     }
 
+    /** The statuses a run's documents can be listed by (the wire names of {@link dev.lore.ingest.DocumentStatus}). */
+    private static final java.util.SortedSet<String> RUN_DOCUMENT_STATUSES = java.util.Arrays.stream(dev.lore.ingest.DocumentStatus.values())
+            .map(dev.lore.ingest.DocumentStatus::wire).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+
     @GET
     @Path("{id}/runs/{runId}/documents")
     @Operation(summary = "List a run's documents, optionally by status (failed, skipped, indexed, unchanged, deleted)")
@@ -207,10 +211,8 @@ public class SourceResource {
                                           @QueryParam("status") String status,
                                           @QueryParam("limit") @DefaultValue("1000") int limit) {
         run(id, runId);
-        java.util.Set<String> statuses = java.util.Arrays.stream(dev.lore.ingest.DocumentStatus.values())
-                .map(dev.lore.ingest.DocumentStatus::wire).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
-        if (status != null && !statuses.contains(status)) {
-            throw ApiException.badRequest("status must be one of " + String.join(", ", statuses) + ", not '" + status + "'");
+        if (status != null && !RUN_DOCUMENT_STATUSES.contains(status)) {
+            throw ApiException.badRequest("status must be one of " + String.join(", ", RUN_DOCUMENT_STATUSES) + ", not '" + status + "'");
         }
         String sql = "SELECT document_key, status, reason, chunks FROM sync_item WHERE run_id = ?"
                 + (status == null ? "" : " AND status = ?") + " ORDER BY document_key LIMIT ?";

@@ -45,6 +45,22 @@ public final class JsonErrors {
                 ? field + ": " + own.getMessage() : field + ": invalid value";
     }
 
+    /**
+     * The error a request record's {@code @JsonAnySetter} throws for a field it does not have (Quarkus' Jackson ignores
+     * unknown fields, which for search and chat would quietly widen the search); the known names are the record's
+     * components, so the message cannot drift from the record.
+     *
+     * @param name the unknown field
+     * @param type the record it was sent for
+     * @param noun what the record's fields are called to the caller ("field", "filter")
+     * @return e.g. {@code unknown filter 'sourceId'; the filters are sourceIds, pathPrefix, contentTypes, languages}
+     */
+    public static IllegalArgumentException unknownField(String name, Class<? extends Record> type, String noun) {
+        String known = java.util.Arrays.stream(type.getRecordComponents()).map(java.lang.reflect.RecordComponent::getName)
+                .collect(java.util.stream.Collectors.joining(", "));
+        return new IllegalArgumentException("unknown " + noun + " '" + name + "'; the " + noun + "s are " + known);
+    }
+
     private static String path(JsonMappingException e, String root) {
         StringBuilder out = new StringBuilder(root);
         for (JsonMappingException.Reference r : e.getPath()) {

@@ -45,7 +45,7 @@ public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String
      */
     @com.fasterxml.jackson.annotation.JsonAnySetter
     void unknownFilter(String name, Object value) {
-        throw new IllegalArgumentException("unknown filter '" + name + "'; the filters are sourceIds, pathPrefix, contentTypes, languages");
+        throw dev.lore.platform.JsonErrors.unknownField(name, SearchFilters.class, "filter");
     }
 
     /** No filtering. */

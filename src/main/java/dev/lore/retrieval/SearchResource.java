@@ -46,7 +46,7 @@ public class SearchResource {
         /** A misspelt field ({@code filter}, {@code sourceIds} at the top) is refused: ignored, it would widen the search. */
         @com.fasterxml.jackson.annotation.JsonAnySetter
         void unknownField(String name, Object value) {
-            throw new IllegalArgumentException("unknown field '" + name + "'; the fields are query, limit, filters, mode");
+            throw dev.lore.platform.JsonErrors.unknownField(name, SearchRequest.class, "field");
         }
     }
 
