@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * command from Debian's postgresql-doc-15) and 78 questions written in users' words, each with the page(s) that
  * answer it ({@code src/main/resources/eval/suites/pg-manual.jsonl}). Hybrid search must put a right page in the top 5
  * for at least 80% of them; the whole manual (1,173 pages) is measured too (see {@link #wholeManualKeepsItsQuality}); MRR and the
- * single-method numbers are printed and written to {@code target/eval/pg-manual.json} and {@code pg-manual-full.json}.
+ * single-method numbers are printed and written to {@code target/eval/pg-manual.json} and {@code pg-manual-full.json}, each
+ * question's ten best pages per search mode to {@code pg-manual-pages.json} and {@code pg-manual-full-pages.json}.
  */
 @QuarkusTest
 class PgManualRetrievalTest {
@@ -163,6 +164,7 @@ class PgManualRetrievalTest {
         SearchFilters filters = new SearchFilters(List.of(UUID.fromString(sourceId)), null, null, null);
         Map<String, Map<String, Double>> report = new LinkedHashMap<>();
         List<String> misses = new ArrayList<>();
+        Map<String, Map<String, List<String>>> rankings = new LinkedHashMap<>();
         for (SearchMode mode : SearchMode.values()) {
             double hits = 0, rr = 0;
             for (JsonNode q : questions) {
@@ -171,6 +173,9 @@ class PgManualRetrievalTest {
                 List<String> ranked = retriever.search(q.get("query").asText(), 20, filters, mode, dev.lore.support.TestCallers.ADMIN).stream()
                         .map(SearchResult::documentKey).toList();
                 double hit = RetrievalMetrics.hitAtK(ranked, relevant, 5);
+                List<String> pages = RetrievalMetrics.dedupe(ranked);
+                rankings.computeIfAbsent(q.get("id").asText(), id -> new LinkedHashMap<>())
+                        .put(mode.name().toLowerCase(), pages.subList(0, Math.min(10, pages.size())));
                 hits += hit;
                 rr += RetrievalMetrics.reciprocalRank(ranked, relevant, 10);
                 if (mode == SearchMode.HYBRID && hit == 0) {
@@ -184,6 +189,7 @@ class PgManualRetrievalTest {
         misses.forEach(m -> System.out.println("  miss: " + m));
         Files.createDirectories(Path.of("target/eval"));
         json.writerWithDefaultPrettyPrinter().writeValue(Path.of("target/eval/" + file + ".json").toFile(), report);
+        json.writerWithDefaultPrettyPrinter().writeValue(Path.of("target/eval/" + file + "-pages.json").toFile(), rankings);
         return report;
     }
 
