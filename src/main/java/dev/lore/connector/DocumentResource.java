@@ -69,9 +69,10 @@ public class DocumentResource {
                                long sizeBytes, int chunks, Instant indexedAt, AccessList acl, boolean aclPinned) {}
 
     @GET
-    @Operation(summary = "List readable documents", description = "Optionally of one source and whose key or title contains q; newest key order.")
+    @Operation(summary = "List readable documents", description = "Optionally of one source and whose key or title contains q; by key. limit: 1 or more (default 100; at most 1000 are returned); offset: 0 or more.")
     public List<DocumentView> list(@QueryParam("sourceId") UUID sourceId, @QueryParam("q") String q,
-                                   @QueryParam("limit") @DefaultValue("100") int limit, @QueryParam("offset") @DefaultValue("0") int offset) {
+                                   @QueryParam("limit") @DefaultValue("100") @jakarta.validation.constraints.Min(1) int limit,
+                                   @QueryParam("offset") @DefaultValue("0") @jakarta.validation.constraints.Min(0) int offset) {
         Caller caller = callers.current();
         if (q != null) q = q.replace("\0", ""); // PostgreSQL text cannot hold NUL
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM document WHERE tenant_id = ?");

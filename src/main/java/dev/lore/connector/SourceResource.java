@@ -167,8 +167,8 @@ public class SourceResource {
 
     @GET
     @Path("{id}/runs")
-    @Operation(summary = "List a source's runs, newest first")
-    public List<RunView> runs(@PathParam("id") UUID id, @QueryParam("limit") @DefaultValue("20") int limit) {
+    @Operation(summary = "List a source's runs, newest first", description = "limit: 1 or more (default 20; at most 200 are returned).")
+    public List<RunView> runs(@PathParam("id") UUID id, @QueryParam("limit") @DefaultValue("20") @jakarta.validation.constraints.Min(1) int limit) {
         load(id);
         List<SyncRun> runs = QuarkusTransaction.requiringNew().call(() ->
                 SyncRun.<SyncRun>find("sourceId = ?1 order by startedAt desc", id).page(0, Math.max(1, Math.min(limit, 200))).list());
@@ -206,10 +206,11 @@ public class SourceResource {
 
     @GET
     @Path("{id}/runs/{runId}/documents")
-    @Operation(summary = "List a run's documents, optionally by status (failed, skipped, indexed, unchanged, deleted)")
+    @Operation(summary = "List a run's documents, optionally by status (failed, skipped, indexed, unchanged, deleted)",
+            description = "By document key; limit: 1 or more (default 1000; at most 10,000 are returned).")
     public List<RunDocument> runDocuments(@PathParam("id") UUID id, @PathParam("runId") UUID runId,
                                           @QueryParam("status") String status,
-                                          @QueryParam("limit") @DefaultValue("1000") int limit) {
+                                          @QueryParam("limit") @DefaultValue("1000") @jakarta.validation.constraints.Min(1) int limit) {
         run(id, runId);
         if (status != null && !RUN_DOCUMENT_STATUSES.contains(status)) {
             throw ApiException.badRequest("status must be one of " + String.join(", ", RUN_DOCUMENT_STATUSES) + ", not '" + status + "'");

@@ -120,8 +120,8 @@ public class FeedbackResource {
 
     @GET
     @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
-    @Operation(summary = "Ratings", description = "The tenant's rated answers (chat page and bot API), newest first.")
-    public List<FeedbackView> list(@QueryParam("limit") @DefaultValue("100") int limit) {
+    @Operation(summary = "Ratings", description = "The tenant's rated answers (chat page and bot API), newest first. limit: 1 or more (default 100; at most 1000 are returned).")
+    public List<FeedbackView> list(@QueryParam("limit") @DefaultValue("100") @jakarta.validation.constraints.Min(1) int limit) {
         return feedback.list(callers.current().tenant(), limit);
     }
 

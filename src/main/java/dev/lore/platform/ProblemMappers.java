@@ -26,7 +26,7 @@ public class ProblemMappers {
         // a path or query parameter that does not convert (sourceId=xyz, limit=abc) is a 404 by JAX-RS' rules; for
         // callers it is a bad request (a route that does not exist has no cause)
         if (e instanceof jakarta.ws.rs.NotFoundException && e.getCause() instanceof IllegalArgumentException bad) {
-            return problem(400, "Bad Request", "a path or query parameter has an invalid value (" + bad.getMessage() + ")", uri);
+            return problem(400, "Bad Request", invalidParameter(bad, uri), uri);
         }
         if (e instanceof jakarta.ws.rs.NotSupportedException) {
             return problem(415, "Unsupported Media Type", "this endpoint does not take the request's Content-Type"
@@ -68,6 +68,34 @@ public class ProblemMappers {
     public Response any(Exception e, UriInfo uri) {
         LOG.error("unhandled error on " + uri.getPath(), e);
         return problem(500, "Internal Server Error", "an unexpected error occurred; see the server log", uri);
+    }
+
+    /**
+     * Says which parameter did not convert: JAX-RS does not tell, so the parameters whose value the converter's
+     * message quotes are named ({@code query parameter limit: invalid value 'abc', expected a whole number}); when
+     * none or several match, the message stays generic.
+     */
+    static String invalidParameter(IllegalArgumentException e, UriInfo uri) {
+        String message = String.valueOf(e.getMessage());
+        java.util.List<String> named = new java.util.ArrayList<>();
+        String value = null;
+        if (uri != null) {
+            for (var kind : java.util.List.of(java.util.Map.entry("path parameter ", uri.getPathParameters()),
+                    java.util.Map.entry("query parameter ", uri.getQueryParameters()))) {
+                for (var p : kind.getValue().entrySet()) {
+                    for (String v : p.getValue()) {
+                        if (!v.isEmpty() && message.contains(v)) {
+                            named.add(kind.getKey() + p.getKey());
+                            value = v;
+                        }
+                    }
+                }
+            }
+        }
+        String expected = message.startsWith("Invalid UUID") || message.contains("UUID") ? ", expected a UUID"
+                : message.startsWith("For input string") ? ", expected a whole number" : "";
+        if (named.size() == 1) return named.get(0) + ": invalid value '" + value + "'" + expected;
+        return "a path or query parameter has an invalid value (" + message + ")";
     }
 
     private static String lastNode(String path) {

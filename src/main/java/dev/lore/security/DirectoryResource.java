@@ -62,9 +62,9 @@ public class DirectoryResource {
 
     @GET
     @Path("users")
-    @Operation(summary = "Search the tenant's users", description = "Matches username, e-mail, first and last name; paged by first/max.")
-    public List<KeycloakDirectory.User> users(@QueryParam("search") String search, @QueryParam("first") @DefaultValue("0") int first,
-                                              @QueryParam("max") @DefaultValue("100") int max) {
+    @Operation(summary = "Search the tenant's users", description = "Matches username, e-mail, first and last name; paged by first (0 or more) and max (1 or more; at most 1000 are returned).")
+    public List<KeycloakDirectory.User> users(@QueryParam("search") String search, @QueryParam("first") @DefaultValue("0") @jakarta.validation.constraints.Min(0) int first,
+                                              @QueryParam("max") @DefaultValue("100") @jakarta.validation.constraints.Min(1) int max) {
         return directory.users(tenant(), search, Math.max(0, first), Math.max(1, Math.min(1000, max)));
     }
 

@@ -3,6 +3,7 @@ package dev.lore.platform;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -40,6 +41,12 @@ class ProblemResponsesTest {
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", allOf(containsString("config.acl"), containsString("expected an object"),
                         not(containsString("dev.lore")), not(containsString("Cannot construct"))));
+        // a number where a yes/no belongs would have opened the source to everyone (Jackson reads 1 as true)
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"filesystem\",\"name\":\"acl-number\",\"config\":{\"path\":\"/srv/lore\",\"acl\":{\"everyone\":1}}}")
+                .post("/api/v1/sources")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", allOf(containsString("config.acl.everyone"), containsString("expected true or false")));
     }
 
     @Test
@@ -77,13 +84,25 @@ class ProblemResponsesTest {
     void parametersThatDoNotConvertAreBadRequestsNotMissingPages() {
         given().get("/api/v1/documents?sourceId=xyz")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
-                .body("detail", containsString("xyz"));
+                .body("detail", equalTo("query parameter sourceId: invalid value 'xyz', expected a UUID"));
         given().get("/api/v1/documents?limit=99999999999")
-                .then().statusCode(400).contentType(startsWith("application/problem+json"));
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", equalTo("query parameter limit: invalid value '99999999999', expected a whole number"));
         given().get("/api/v1/sources/" + UUID.randomUUID() + "/runs?limit=abc")
-                .then().statusCode(400).contentType(startsWith("application/problem+json"));
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", equalTo("query parameter limit: invalid value 'abc', expected a whole number"));
         given().get("/api/v1/sources/not-a-uuid")
-                .then().statusCode(400).contentType(startsWith("application/problem+json"));
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", equalTo("path parameter id: invalid value 'not-a-uuid', expected a UUID"));
+        // negative sizes are refused, not quietly turned into 1 or 0
+        given().get("/api/v1/documents?limit=-5")
+                .then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("detail", containsString("limit: must be greater than or equal to 1"));
+        given().get("/api/v1/documents?offset=-1")
+                .then().statusCode(400).body("detail", containsString("offset: must be greater than or equal to 0"));
+        given().get("/api/v1/sources/" + UUID.randomUUID() + "/runs?limit=0")
+                .then().statusCode(400).body("detail", containsString("limit: must be greater than or equal to 1"));
+        given().get("/api/v1/feedback?limit=-1").then().statusCode(400);
         given().contentType("text/plain").body("vacuum").post("/api/v1/search")
                 .then().statusCode(415).contentType(startsWith("application/problem+json")).body("detail", containsString("application/json"));
         // a real miss stays a 404
