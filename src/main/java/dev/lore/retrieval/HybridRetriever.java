@@ -28,7 +28,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@link #pageList}). That statement fuses the ranks, re-checks access and filters, and reads the chunks. Every statement stops after
  * {@code lore.retrieval.timeout} (default 15 s).
  *
- * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches) and ranks each chunk
+ * <p>Full-text matching ORs the query's stemmed English terms (so a long question still matches; Chinese, Japanese and
+ * Korean text becomes overlapping character pairs on both sides, {@code lore_fts_text} in migration V36) and ranks each chunk
  * by the sum of the inverse document frequencies (BM25's IDF over the chunks the caller may read, from
  * {@link TermStatistics}) of the terms it contains, terms in the title or headings counting 1.5 times, plus
  * {@code ts_rank_cd} for term frequency and proximity (for the 4k best by IDF sum).
@@ -557,7 +558,7 @@ public class HybridRetriever {
         List<String> lexemes = new ArrayList<>();
         // the first MAX_TERMS distinct lexemes in the order the query uses them (a pasted log must not cost a count per word)
         try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT value FROM chunk_generation_value), "
-                + "ARRAY(SELECT l FROM (SELECT u.lexeme AS l FROM unnest(to_tsvector('english', ?)) u "
+                + "ARRAY(SELECT l FROM (SELECT u.lexeme AS l FROM unnest(to_tsvector('english', lore_fts_text(?))) u "
                 + "ORDER BY u.positions[1], u.lexeme LIMIT ?) f ORDER BY l)")) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, text);

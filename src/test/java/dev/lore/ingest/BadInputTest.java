@@ -1,5 +1,6 @@
 package dev.lore.ingest;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lore.support.Api;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -169,6 +171,24 @@ class BadInputTest {
         assertTopHit("must a tanker take a pilot in the harbour", "utf16le.html");
         assertTopHit("where do I leave my bike", "good.html");
         assertTopHit("年假可以结转吗", "cjk.txt");
+    }
+
+    /**
+     * Chinese has no spaces between words: full-text search alone must still find the paragraph by the question's
+     * words ("can annual leave be carried over?"), which it cannot when a run of characters is one lexeme.
+     */
+    @Test
+    void chineseIsFoundByFullTextSearchToo() {
+        List<Map<String, Object>> hits = given().contentType(ContentType.JSON)
+                .body(Map.of("query", "年假可以结转吗", "limit", 3, "mode", "fulltext", "filters", Map.of("sourceIds", List.of(sourceId))))
+                .post("/api/v1/search").then().statusCode(200).extract().jsonPath().getList("results");
+        assertFalse(hits.isEmpty(), "no full-text match for a Chinese question");
+        assertEquals("cjk.txt", hits.getFirst().get("documentKey"), () -> hits.toString());
+        // an English question does not match the Chinese paragraph's character pairs
+        List<Map<String, Object>> english = given().contentType(ContentType.JSON)
+                .body(Map.of("query", "zebra crossing policy", "limit", 10, "mode", "fulltext", "filters", Map.of("sourceIds", List.of(sourceId))))
+                .post("/api/v1/search").then().statusCode(200).extract().jsonPath().getList("results");
+        assertFalse(english.stream().anyMatch(h -> "cjk.txt".equals(h.get("documentKey"))), () -> english.toString());
     }
 
     @Test
