@@ -38,4 +38,18 @@ class DocumentLanguageTest {
         assertEquals("en", parser.parse(("The travel policy asks everyone to book trains rather than planes for trips under four "
                 + "hours, and to file receipts within thirty days.").getBytes(StandardCharsets.UTF_8), "travel.txt").language());
     }
+
+    /** Short Chinese, Japanese and Korean notes are told apart by script (n-gram profiles had put a Chinese e-mail in Korean). */
+    @Test
+    void shortChineseJapaneseAndKoreanNotesGetTheirLanguage() throws Exception {
+        for (String[] c : new String[][] {
+                {"zh", "年假可以结转吗？"}, {"zh", "会议改到周三下午三点。"}, {"zh", "报销单请在月底前提交给财务部。"},
+                {"ja", "会議は水曜日の午後三時に変更します。"}, {"ja", "パスワードを変更してください"},
+                {"ko", "회의는 수요일 오후 세 시로 변경되었습니다."}, {"ko", "연차 휴가 신청"}}) {
+            assertEquals(c[0], parser.parse(c[1].getBytes(StandardCharsets.UTF_8), "note.txt").language(), c[1]);
+        }
+        // a few Chinese words in an English text do not make it Chinese
+        assertEquals("en", parser.parse(("The Shanghai office (上海办公室) books meeting rooms through the same calendar as "
+                + "everyone else, and its travel policy matches the one described above.").getBytes(StandardCharsets.UTF_8), "sh.txt").language());
+    }
 }
