@@ -53,7 +53,7 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
     /**
      * The 401 of an {@code /api} call (no credentials, or refused ones) as {@code application/problem+json} with the
      * {@code WWW-Authenticate: Bearer} challenge; this mechanism runs first, so its challenge is the one sent, except
-     * for a bearer token the OIDC mechanism tried and refused (its own challenge, no body). Pages get none here
+     * for a bearer token the OIDC mechanism tried and refused ({@link RefusedTokenResponses}). Pages get none here
      * (false): the OIDC mechanism redirects to the login page.
      */
     @Override

@@ -74,8 +74,10 @@ class ProblemResponsesTest {
         given().header("X-API-Key", "lore_thisKeyDoesNotExist000000000000000000000").header("Authorization", "").get("/api/v1/sources")
                 .then().statusCode(401).contentType(startsWith("application/problem+json")).header("WWW-Authenticate", startsWith("Bearer"))
                 .body("detail", containsString("refused"));
-        // a token Keycloak's mechanism refuses gets that mechanism's challenge (no body)
-        dev.lore.support.Auth.as("not-a-token").get("/api/v1/sources").then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
+        // a token Keycloak's mechanism refuses: the same kind of body, and RFC 6750's invalid_token
+        dev.lore.support.Auth.as("not-a-token").get("/api/v1/sources")
+                .then().statusCode(401).contentType(startsWith("application/problem+json"))
+                .header("WWW-Authenticate", equalTo("Bearer error=\"invalid_token\"")).body("detail", containsString("bearer token was refused"));
         // the pages still send people to the login page
         dev.lore.support.Auth.anonymous().redirects().follow(false).get("/console").then().statusCode(302);
     }

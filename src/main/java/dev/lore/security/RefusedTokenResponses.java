@@ -1,0 +1,45 @@
+package dev.lore.security;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lore.platform.Problem;
+import io.quarkus.security.AuthenticationFailedException;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Gives the 401 of an {@code /api} call whose bearer token the OIDC mechanism refused (expired, signed by another
+ * realm, not a token at all) the same {@code application/problem+json} body as the other 401s
+ * ({@link ApiKeyAuthentication#sendChallenge}), with {@code WWW-Authenticate: Bearer error="invalid_token"} (RFC
+ * 6750): Quarkus authenticates before any resource runs and would otherwise send that mechanism's bare challenge.
+ * Other failures, and the pages (which redirect to the login page), pass on untouched.
+ */
+@ApplicationScoped
+public class RefusedTokenResponses {
+
+    @Inject ObjectMapper json;
+
+    void install(@Observes Router router) {
+        router.route("/api/*").failureHandler(this::handle);
+    }
+
+    private void handle(RoutingContext context) {
+        var response = context.response();
+        if (!(context.failure() instanceof AuthenticationFailedException) || response.ended() || response.headWritten()) {
+            context.next();
+            return;
+        }
+        String body;
+        try {
+            body = json.writeValueAsString(new Problem("about:blank", "Unauthorized", 401,
+                    "the bearer token was refused (expired, not issued by this server's Keycloak realm, or not a token);"
+                            + " get a new access token, or send an API key as X-API-Key: lore_…", context.request().path()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            body = "";
+        }
+        response.setStatusCode(401).putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")
+                .putHeader("Content-Type", Problem.MEDIA_TYPE).end(body);
+    }
+}
