@@ -62,7 +62,7 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
         var response = context.response();
         if (!response.ended() && !response.headWritten()) {
             boolean presented = present(context.request().getHeader("Authorization")) || present(context.request().getHeader("X-API-Key"));
-            String detail = presented ? "the credentials were refused (an unknown, revoked or expired API key or token)"
+            String detail = presented ? RefusedTokenResponses.refused(context)
                     : "authentication required: send Authorization: Bearer <Keycloak access token> or X-API-Key: lore_…";
             String body;
             try {

@@ -10,8 +10,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
- * Gives the 401 of an {@code /api} call whose bearer token the OIDC mechanism refused (expired, signed by another
- * realm, not a token at all) the same {@code application/problem+json} body as the other 401s
+ * Gives the 401 of an {@code /api} call whose credentials were refused (a bearer token the OIDC mechanism refused:
+ * expired, signed by another realm, not a token at all; or an unknown or revoked API key) the same {@code application/problem+json} body as the other 401s
  * ({@link ApiKeyAuthentication#sendChallenge}), with {@code WWW-Authenticate: Bearer error="invalid_token"} (RFC
  * 6750): Quarkus authenticates before any resource runs and would otherwise send that mechanism's bare challenge.
  * Other failures, and the pages (which redirect to the login page), pass on untouched.
@@ -33,13 +33,21 @@ public class RefusedTokenResponses {
         }
         String body;
         try {
-            body = json.writeValueAsString(new Problem("about:blank", "Unauthorized", 401,
-                    "the bearer token was refused (expired, not issued by this server's Keycloak realm, or not a token);"
-                            + " get a new access token, or send an API key as X-API-Key: lore_…", context.request().path()));
+            body = json.writeValueAsString(new Problem("about:blank", "Unauthorized", 401, refused(context), context.request().path()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             body = "";
         }
         response.setStatusCode(401).putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")
                 .putHeader("Content-Type", Problem.MEDIA_TYPE).end(body);
+    }
+
+    /** What was refused, by what the request presented: an API key ({@code X-API-Key}, {@code Bearer lore_…}) or a token. */
+    static String refused(RoutingContext context) {
+        String auth = context.request().getHeader("Authorization");
+        boolean apiKey = (context.request().getHeader("X-API-Key") != null && !context.request().getHeader("X-API-Key").isBlank())
+                || (auth != null && auth.regionMatches(true, 0, "Bearer lore_", 0, 12));
+        return apiKey ? "the API key was refused (unknown or revoked)"
+                : "the bearer token was refused (expired, not issued by this server's Keycloak realm, or not a token);"
+                        + " get a new access token, or send an API key as X-API-Key: lore_…";
     }
 }

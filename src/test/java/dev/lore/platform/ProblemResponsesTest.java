@@ -73,7 +73,9 @@ class ProblemResponsesTest {
                 .body("detail", containsString("X-API-Key"));
         given().header("X-API-Key", "lore_thisKeyDoesNotExist000000000000000000000").header("Authorization", "").get("/api/v1/sources")
                 .then().statusCode(401).contentType(startsWith("application/problem+json")).header("WWW-Authenticate", startsWith("Bearer"))
-                .body("detail", containsString("refused"));
+                .body("detail", containsString("API key was refused"));
+        given().header("Authorization", "Bearer lore_thisKeyDoesNotExist000000000000000000000").get("/api/v1/sources")
+                .then().statusCode(401).contentType(startsWith("application/problem+json")).body("detail", containsString("API key was refused"));
         // a token Keycloak's mechanism refuses: the same kind of body, and RFC 6750's invalid_token
         dev.lore.support.Auth.as("not-a-token").get("/api/v1/sources")
                 .then().statusCode(401).contentType(startsWith("application/problem+json"))
