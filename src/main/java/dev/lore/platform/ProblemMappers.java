@@ -72,8 +72,8 @@ public class ProblemMappers {
 
     /**
      * Says which parameter did not convert: JAX-RS does not tell, so the parameters whose value the converter's
-     * message quotes are named ({@code query parameter limit: invalid value 'abc', expected a whole number}); when
-     * none or several match, the message stays generic.
+     * message quotes (or ends with) are named ({@code query parameter limit: invalid value 'abc', expected a whole
+     * number}); when none or several match, the message stays generic.
      */
     static String invalidParameter(IllegalArgumentException e, UriInfo uri) {
         String message = String.valueOf(e.getMessage());
@@ -84,7 +84,8 @@ public class ProblemMappers {
                     java.util.Map.entry("query parameter ", uri.getQueryParameters()))) {
                 for (var p : kind.getValue().entrySet()) {
                     for (String v : p.getValue()) {
-                        if (!v.isEmpty() && message.contains(v)) {
+                        // the converters quote the value ("For input string: \"abc\"") or end with it ("Invalid UUID string: xyz")
+                        if (!v.isEmpty() && (message.contains("\"" + v + "\"") || message.endsWith(" " + v))) {
                             named.add(kind.getKey() + p.getKey());
                             value = v;
                         }

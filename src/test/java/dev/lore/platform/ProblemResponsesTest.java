@@ -89,6 +89,9 @@ class ProblemResponsesTest {
         given().get("/api/v1/documents?sourceId=xyz")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", equalTo("query parameter sourceId: invalid value 'xyz', expected a UUID"));
+        // a valid parameter whose value is part of the bad one's is not named with it
+        given().get("/api/v1/documents?offset=1&limit=x1")
+                .then().statusCode(400).body("detail", equalTo("query parameter limit: invalid value 'x1', expected a whole number"));
         given().get("/api/v1/documents?limit=99999999999")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", equalTo("query parameter limit: invalid value '99999999999', expected a whole number"));
