@@ -382,6 +382,8 @@ public class SyncRunner {
         return s.length() <= max ? s : s.substring(0, max) + "…";
     }
 
+    private volatile ObjectMapper strictJson;
+
     /** Typed view of a connector config map (used by the API to validate before saving). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public void validate(String type, Map<String, Object> config, String tenant) throws ConnectorException {
@@ -389,7 +391,9 @@ public class SyncRunner {
                 .orElseThrow(() -> new ConnectorException("unknown source type '" + type + "'; installed: " + registry.types()));
         Record typed;
         try {
-            typed = (Record) json.convertValue(config == null ? Map.of() : config, connector.configType());
+            // strictly: a misspelt key ("pth", an ACL's "group") or a string for true/false is refused, not ignored
+            if (strictJson == null) strictJson = dev.lore.platform.StrictJson.strict(json);
+            typed = (Record) strictJson.convertValue(config == null ? Map.of() : config, connector.configType());
         } catch (IllegalArgumentException e) {
             String why = e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException jp
                     ? dev.lore.platform.JsonErrors.describe(jp, "config") : e.getMessage();

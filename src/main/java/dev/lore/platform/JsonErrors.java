@@ -32,8 +32,17 @@ public final class JsonErrors {
                     .replaceAll("\\s*at \\[Source:.*?\\]", "");
             return "malformed JSON: " + message + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         }
+        // a parse error met while binding (an unfinished array, bytes that are not UTF-8) is malformed JSON, not a bad value
+        for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof com.fasterxml.jackson.core.JsonParseException parse) return describe(parse, root);
+            if (c instanceof java.io.CharConversionException chars) return "malformed JSON: " + chars.getMessage();
+        }
         String field = path(m, root);
-        if (e instanceof UnrecognizedPropertyException u) return field + ": unknown field";
+        if (e instanceof UnrecognizedPropertyException u) {
+            String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                    .collect(java.util.stream.Collectors.joining(", "));
+            return field + ": unknown field" + (known.isEmpty() ? "" : "; the fields here are " + known);
+        }
         if (e instanceof ValueInstantiationException v && v.getCause() != null && v.getCause().getMessage() != null) {
             return field + ": " + v.getCause().getMessage();
         }

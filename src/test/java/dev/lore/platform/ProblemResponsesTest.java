@@ -41,6 +41,27 @@ class ProblemResponsesTest {
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", allOf(containsString("config.acl"), containsString("expected an object"),
                         not(containsString("dev.lore")), not(containsString("Cannot construct"))));
+        // no conversions: text or fractions for numbers, numbers for text
+        for (String[] c : new String[][] {{"{\"query\": \"vacuum\", \"limit\": \"3\"}", "body.limit: wrong type, expected a number"},
+                {"{\"query\": \"vacuum\", \"limit\": 2.7}", "body.limit: wrong type, expected a number"},
+                {"{\"query\": 123}", "body.query: wrong type, expected a string"}}) {
+            given().contentType(ContentType.JSON).body(c[0]).post("/api/v1/search")
+                    .then().statusCode(400).contentType(startsWith("application/problem+json")).body("detail", equalTo(c[1]));
+        }
+        // an unfinished array is malformed JSON, not a bad element
+        given().contentType(ContentType.JSON).body("{\"query\": \"a\", \"filters\": {\"languages\": [\"en\"")
+                .post("/api/v1/search").then().statusCode(400).body("detail", startsWith("malformed JSON"));
+        // a misspelt access-list field (groups) would have made the source admins-only; a string would have opened it
+        for (String[] c : new String[][] {{"{\"group\": [\"engineering\"]}", "config.acl.group: unknown field; the fields here are everyone, groups, users"},
+                {"{\"everyone\": \"true\"}", "config.acl.everyone: wrong type, expected true or false"}}) {
+            given().contentType(ContentType.JSON)
+                    .body("{\"type\":\"filesystem\",\"name\":\"acl-strict\",\"config\":{\"path\":\"/srv/lore\",\"acl\":" + c[0] + "}}")
+                    .post("/api/v1/sources").then().statusCode(400).body("detail", containsString(c[1]));
+            given().contentType(ContentType.JSON).body(c[0]).put("/api/v1/sources/" + UUID.randomUUID() + "/acl")
+                    .then().statusCode(400).body("detail", equalTo(c[1].replace("config.acl", "body")));
+        }
+        given().contentType(ContentType.JSON).body("{\"type\":\"filesystem\",\"name\":\"path-typo\",\"config\":{\"pth\":\"/srv/lore\"}}")
+                .post("/api/v1/sources").then().statusCode(400).body("detail", containsString("config.pth: unknown field"));
         // a number where a yes/no belongs would have opened the source to everyone (Jackson reads 1 as true)
         given().contentType(ContentType.JSON)
                 .body("{\"type\":\"filesystem\",\"name\":\"acl-number\",\"config\":{\"path\":\"/srv/lore\",\"acl\":{\"everyone\":1}}}")

@@ -1,0 +1,65 @@
+package dev.lore.platform;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.ext.ContextResolver;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * How Lore reads what callers send: strictly. Quarkus' Jackson ignores unknown fields and converts scalars freely, so
+ * {@code "acl": {"group": [...]}} (for {@code groups}) was read as an empty access list (the source became admins-only),
+ * {@code "everyone": "true"} or {@code 1} as true, {@code "limit": "3"} or {@code 2.7} as a number and
+ * {@code "query": 123} as text. For Lore's own request types ({@code dev.lore.*}: request bodies, and the connector
+ * configs checked when a source is created) an unknown field, a number or string where true/false belongs, a string or
+ * fraction where a whole number belongs, and a number or true/false where text belongs are refused with a 400 naming
+ * the field ({@link JsonErrors}). Everything else (stored data, other libraries' types such as Keycloak's
+ * representations) keeps the application's lenient mapper.
+ */
+@Provider
+public class StrictJson implements ContextResolver<ObjectMapper> {
+
+    private final ObjectMapper strict;
+
+    @Inject
+    public StrictJson(ObjectMapper application) {
+        this.strict = strict(application);
+    }
+
+    /** The strict mapper for Lore's own types; null (the application's mapper) for every other type. */
+    @Override
+    public ObjectMapper getContext(Class<?> type) {
+        return type != null && type.getName().startsWith("dev.lore.") ? strict : null;
+    }
+
+    /** The strict mapper itself (for checks outside the HTTP layer, such as connector configs). */
+    public ObjectMapper mapper() {
+        return strict;
+    }
+
+    /** A copy of {@code base} that refuses unknown fields and scalar conversions (see the class comment). */
+    public static ObjectMapper strict(ObjectMapper base) {
+        ObjectMapper m = base.copy()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        m.coercionConfigFor(LogicalType.Boolean)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+        m.coercionConfigFor(LogicalType.Integer)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        m.coercionConfigFor(LogicalType.Float)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        m.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        return m;
+    }
+}
