@@ -102,7 +102,7 @@ public class FeedbackResource {
         String comment = body.comment() == null || body.comment().isBlank() ? null : body.comment().strip();
         AgentTurn turn = agentTurn(body.turnId(), caller.tenant());
         if (turn != null) {
-            if (!caller.username().equals(turn.conversation().owner)) throw new ApiException(404, "no such turn", body.turnId().toString());
+            if (!caller.username().equals(turn.conversation().owner)) throw new ApiException(404, "Not Found", "no such turn " + body.turnId() + " among your conversations");
             update("""
                     INSERT INTO agent_feedback (turn_id, conversation_id, tenant_id, username, rating, comment, question, reply, trace)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
@@ -113,7 +113,7 @@ public class FeedbackResource {
         }
         // a chat-page turn: the page's own rating code (ChatStore) records it, for the turn's asker only
         dev.lore.web.ChatStore.Turn chat = chatStore.turn(caller, body.turnId())
-                .orElseThrow(() -> new ApiException(404, "no such turn", body.turnId().toString()));
+                .orElseThrow(() -> new ApiException(404, "Not Found", "no such turn " + body.turnId() + " among your conversations"));
         chatStore.rate(caller, chat, rating, comment);
         return Response.noContent().build();
     }

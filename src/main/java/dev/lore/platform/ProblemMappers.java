@@ -20,13 +20,25 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response web(WebApplicationException e, UriInfo uri) {
+    public Response web(WebApplicationException e, UriInfo uri, io.vertx.core.http.HttpServerRequest request) {
         // the JSON reader wraps parse errors into a bare 400 ("HTTP 400 Bad Request"): say what was wrong
         if (e.getCause() instanceof JsonProcessingException jp) return json(jp, uri);
         // a path or query parameter that does not convert (sourceId=xyz, limit=abc) is a 404 by JAX-RS' rules; for
         // callers it is a bad request (a route that does not exist has no cause)
         if (e instanceof jakarta.ws.rs.NotFoundException && e.getCause() instanceof IllegalArgumentException bad) {
             return problem(400, "Bad Request", invalidParameter(bad, uri), uri);
+        }
+        // RESTEasy's own words name annotations and resource methods: say it for callers
+        if (e instanceof jakarta.ws.rs.NotFoundException && e.getCause() == null) {
+            return problem(404, "Not Found", "no such endpoint: " + uri.getPath() + " (the API is documented at /q/openapi)", uri);
+        }
+        if (e instanceof jakarta.ws.rs.NotAcceptableException) {
+            return problem(406, "Not Acceptable", "this endpoint cannot answer in a type the request's Accept header allows"
+                    + " (the API answers application/json; chat also text/event-stream)", uri);
+        }
+        if (e instanceof jakarta.ws.rs.NotAllowedException) {
+            return problem(405, "Method Not Allowed", "this endpoint does not take " + request.method().name()
+                    + " (its methods are listed in /q/openapi)", uri);
         }
         if (e instanceof jakarta.ws.rs.NotSupportedException) {
             return problem(415, "Unsupported Media Type", "this endpoint does not take the request's Content-Type"
@@ -44,7 +56,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response validation(ConstraintViolationException e, UriInfo uri) {
         String detail = e.getConstraintViolations().stream()
-                .map(v -> lastNode(v.getPropertyPath().toString()) + ": " + v.getMessage())
+                .map(ProblemMappers::violation)
                 .sorted().collect(Collectors.joining("; "));
         return problem(400, "Bad Request", detail, uri);
     }
@@ -94,9 +106,24 @@ public class ProblemMappers {
             }
         }
         String expected = message.startsWith("Invalid UUID") || message.contains("UUID") ? ", expected a UUID"
-                : message.startsWith("For input string") ? ", expected a whole number" : "";
+                : message.startsWith("For input string") ? (value != null && value.matches("[-+]?\\d+")
+                        ? ", out of range (a whole number from -2147483648 to 2147483647)" : ", expected a whole number") : "";
         if (named.size() == 1) return named.get(0) + ": invalid value '" + value + "'" + expected;
         return "a path or query parameter has an invalid value (" + message + ")";
+    }
+
+    /**
+     * One violation in words. A null method parameter is a missing request body (query and path parameters are
+     * never {@code @NotNull} here): "a JSON request body is required" rather than "request: must not be null".
+     */
+    private static String violation(jakarta.validation.ConstraintViolation<?> v) {
+        jakarta.validation.Path.Node leaf = null;
+        for (jakarta.validation.Path.Node n : v.getPropertyPath()) leaf = n;
+        if (leaf != null && leaf.getKind() == jakarta.validation.ElementKind.PARAMETER && v.getInvalidValue() == null
+                && v.getConstraintDescriptor().getAnnotation() instanceof jakarta.validation.constraints.NotNull) {
+            return "a JSON request body is required";
+        }
+        return lastNode(v.getPropertyPath().toString()) + ": " + v.getMessage();
     }
 
     private static String lastNode(String path) {

@@ -111,8 +111,25 @@ public class KeycloakDirectory {
      */
     public record Group(String id, String name, String tenant) {}
 
-    /** The user's enabled flag, current group names and Lore roles (three Keycloak calls, no cache). */
+    /**
+     * The user's enabled flag, current group names and Lore roles (three Keycloak calls, no cache). A 401 from
+     * Keycloak (its admin token no longer valid, e.g. after Keycloak restarted) is retried once with a new client.
+     */
     public Membership membership(String userId) {
+        try {
+            return fetchMembership(userId);
+        } catch (WebApplicationException e) {
+            if (e.getResponse() == null || e.getResponse().getStatus() != 401) throw unavailable(e);
+            resetClient();
+            try {
+                return fetchMembership(userId);
+            } catch (RuntimeException again) {
+                throw unavailable(again);
+            }
+        }
+    }
+
+    private Membership fetchMembership(String userId) {
         try {
             UserResource user = realm().users().get(userId);
             boolean enabled = Boolean.TRUE.equals(user.toRepresentation().isEnabled());
@@ -125,8 +142,23 @@ public class KeycloakDirectory {
             return new Membership(enabled, groups, roles);
         } catch (NotFoundException e) {
             return new Membership(false, Set.of(), Set.of());
+        } catch (WebApplicationException e) {
+            throw e; // membership() retries a 401 and describes the rest
         } catch (RuntimeException e) {
             throw unavailable(e);
+        }
+    }
+
+    /** Drops the admin client (and its token); the next call logs in again. */
+    private synchronized void resetClient() {
+        Keycloak k = keycloak;
+        keycloak = null;
+        if (k != null) {
+            try {
+                k.close();
+            } catch (RuntimeException ignored) {
+                // a client whose connections are already gone
+            }
         }
     }
 
@@ -340,12 +372,14 @@ public class KeycloakDirectory {
         return field != null && field.toLowerCase(Locale.ROOT).contains(s);
     }
 
-    private static RuntimeException unavailable(RuntimeException e) {
+    private RuntimeException unavailable(RuntimeException e) {
         if (e instanceof ApiException) return e;
-        if (e instanceof WebApplicationException w && w.getResponse() != null && w.getResponse().getStatus() == 404) {
-            return ApiException.notFound("no such user or group");
-        }
+        int status = e instanceof WebApplicationException w && w.getResponse() != null ? w.getResponse().getStatus() : -1;
+        if (status == 404) return new ApiException(404, "Not Found", "no such user or group");
         LOG.warnf("Keycloak admin call failed: %s: %s", e.getClass().getName(), e.getMessage());
-        return new ApiException(503, "Service Unavailable", "Keycloak cannot be reached or refused the request: " + e.getClass().getSimpleName());
+        if (status == 401) resetClient(); // a stale admin token (Keycloak restarted): the next call logs in again
+        return new ApiException(503, "Service Unavailable", status > 0
+                ? "Keycloak refused Lore's admin request (HTTP " + status + "); if Keycloak just restarted, try again"
+                : "Keycloak cannot be reached at " + serverUrl + "; try again when it is up");
     }
 }

@@ -46,6 +46,9 @@ public class RefusedTokenResponses {
         String auth = context.request().getHeader("Authorization");
         boolean apiKey = (context.request().getHeader("X-API-Key") != null && !context.request().getHeader("X-API-Key").isBlank())
                 || (auth != null && auth.regionMatches(true, 0, "Bearer lore_", 0, 12));
+        if (!apiKey && auth != null && !auth.isBlank() && !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return "the Authorization scheme is not supported: send Authorization: Bearer <Keycloak access token> or X-API-Key: lore_…";
+        }
         return apiKey ? "the API key was refused (unknown or revoked)"
                 : "the bearer token was refused (expired, not issued by this server's Keycloak realm, or not a token);"
                         + " get a new access token, or send an API key as X-API-Key: lore_…";

@@ -97,6 +97,8 @@ class ProblemResponsesTest {
                 .body("detail", containsString("API key was refused"));
         given().header("Authorization", "Bearer lore_thisKeyDoesNotExist000000000000000000000").get("/api/v1/sources")
                 .then().statusCode(401).contentType(startsWith("application/problem+json")).body("detail", containsString("API key was refused"));
+        given().header("Authorization", "Basic YWxpY2U6c2VjcmV0").get("/api/v1/sources")
+                .then().statusCode(401).body("detail", containsString("Authorization scheme is not supported"));
         // a token Keycloak's mechanism refuses: the same kind of body, and RFC 6750's invalid_token
         dev.lore.support.Auth.as("not-a-token").get("/api/v1/sources")
                 .then().statusCode(401).contentType(startsWith("application/problem+json"))
@@ -115,7 +117,7 @@ class ProblemResponsesTest {
                 .then().statusCode(400).body("detail", equalTo("query parameter limit: invalid value 'x1', expected a whole number"));
         given().get("/api/v1/documents?limit=99999999999")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
-                .body("detail", equalTo("query parameter limit: invalid value '99999999999', expected a whole number"));
+                .body("detail", equalTo("query parameter limit: invalid value '99999999999', out of range (a whole number from -2147483648 to 2147483647)"));
         given().get("/api/v1/sources/" + UUID.randomUUID() + "/runs?limit=abc")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", equalTo("query parameter limit: invalid value 'abc', expected a whole number"));
@@ -133,8 +135,16 @@ class ProblemResponsesTest {
         given().get("/api/v1/feedback?limit=-1").then().statusCode(400);
         given().contentType("text/plain").body("vacuum").post("/api/v1/search")
                 .then().statusCode(415).contentType(startsWith("application/problem+json")).body("detail", containsString("application/json"));
-        // a real miss stays a 404
-        given().get("/api/v1/no-such-thing").then().statusCode(404);
+        // a real miss stays a 404, in words without RESTEasy's
+        given().get("/api/v1/no-such-thing").then().statusCode(404).contentType(startsWith("application/problem+json"))
+                .body("detail", equalTo("no such endpoint: /api/v1/no-such-thing (the API is documented at /q/openapi)"));
+        // a method the endpoint does not take: 405; an Accept it cannot serve: 406; no body: says so
+        given().delete("/api/v1/search").then().statusCode(405)
+                .body("detail", equalTo("this endpoint does not take DELETE (its methods are listed in /q/openapi)"));
+        given().accept("application/xml").get("/api/v1/sources").then().statusCode(406)
+                .body("detail", allOf(containsString("Accept"), not(containsString("@Produces"))));
+        given().contentType(ContentType.JSON).post("/api/v1/search").then().statusCode(400)
+                .body("detail", equalTo("a JSON request body is required"));
         given().get("/api/v1/sources/" + UUID.randomUUID()).then().statusCode(404).contentType(startsWith("application/problem+json"));
     }
 }

@@ -50,7 +50,8 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
     public static final String ACL_FILE = ".lore-acl.json";
 
     private static final Set<String> SYSTEM_ROOTS = Set.of("/proc", "/sys", "/dev");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads rule files strictly: a misspelt field or "everyone": "yes" fails the rule file rather than meaning something else. */
+    private static final ObjectMapper JSON = dev.lore.platform.StrictJson.strict(new ObjectMapper());
 
     @Override
     public String type() {
@@ -229,7 +230,9 @@ public class FilesystemConnector implements Connector<FilesystemConfig> {
                 if (acl == null) throw new IOException("it holds no access list");
                 rule = new Rule(acl, null);
             } catch (IOException | IllegalArgumentException e) {
-                rule = new Rule(null, "invalid access rule file " + where + " (its documents are restricted to admins): " + e.getMessage());
+                String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException jp
+                        ? dev.lore.platform.JsonErrors.describe(jp, ACL_FILE) : e.getMessage();
+                rule = new Rule(null, "invalid access rule file " + where + " (its documents are restricted to admins): " + why);
             }
         } else if (dir.equals(boundary) || !dir.startsWith(boundary) || dir.getParent() == null) {
             rule = new Rule(null, null);
