@@ -142,7 +142,7 @@ while :; do
   chunks=$(printf '%s' "$run" | json_field chunks)
   case "$eta" in ''|null) eta='?' ;; esac
   if [ -t 2 ]; then printf '\r' >&2; fi
-  printf '[lore] %s: %s/%s documents, %s docs/s, %s chunks, about %ss left   ' "$status" "$done_" "$total" "$rate" "$chunks" "$eta" >&2
+  printf '[lore] %s: %s/%s documents, %s docs/s, %s chunks indexed this run, about %ss left   ' "$status" "$done_" "$total" "$rate" "$chunks" "$eta" >&2
   if [ -t 2 ]; then :; else printf '\n' >&2; fi
   [ "$status" = running ] || break
   sleep "${LORE_PROGRESS_INTERVAL:-3}"

@@ -289,12 +289,22 @@ public class AnswerService {
         for (Citation c : citations) {
             text.append(c.index()).append(". \"").append(c.quote()).append("\" [").append(c.index()).append("] — ")
                 .append(c.title());
-            if (c.headingPath() != null && !c.headingPath().isBlank() && !c.headingPath().equals(c.title())) {
-                text.append(" › ").append(c.headingPath());
-            }
+            String where = sectionBelowTitle(c.title(), c.headingPath());
+            if (!where.isEmpty()) text.append(" › ").append(where);
             text.append("\n");
         }
         return new Answer(text.toString().strip(), Answer.EXTRACTIVE, citations, null, notice);
+    }
+
+    /**
+     * The heading path without the leading headings that repeat the title ("14.1. Using EXPLAIN > 14.1.3. Caveats"
+     * under the title "14.1. Using EXPLAIN" gives "14.1.3. Caveats"); empty when nothing is left.
+     */
+    static String sectionBelowTitle(String title, String headingPath) {
+        if (headingPath == null || headingPath.isBlank()) return "";
+        java.util.List<String> parts = new java.util.ArrayList<>(java.util.Arrays.asList(headingPath.split(" > ")));
+        while (!parts.isEmpty() && title != null && parts.getFirst().strip().equals(title.strip())) parts.removeFirst();
+        return String.join(" > ", parts).strip();
     }
 
     private static Answer nothingFound() {

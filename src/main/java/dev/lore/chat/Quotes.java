@@ -46,14 +46,42 @@ final class Quotes {
         return clip(String.join(" ", sentences.subList(bestStart, bestStart + bestLen)));
     }
 
+    /**
+     * The words of {@code s} that count for matching: lower-cased, stop words and single letters dropped, cut to
+     * their first five letters (a crude stem). Chinese, Japanese and Korean have no spaces between words: their runs
+     * count as overlapping character pairs, as in the full-text index (migration V36), so "病假超过三天" shares
+     * "病假", "三天"… with the sentence that answers it.
+     */
     static Set<String> terms(String s) {
         Set<String> out = new HashSet<>();
         for (String w : s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+")) {
-            if (w.length() < 2 || STOP.contains(w)) continue;
-            out.add(w.length() > 5 ? w.substring(0, 5) : w);
+            java.util.regex.Matcher cjk = CJK_RUN.matcher(w);
+            if (cjk.find()) {
+                cjk.reset();
+                int last = 0;
+                while (cjk.find()) {
+                    addWord(out, w.substring(last, cjk.start()));
+                    String run = cjk.group();
+                    if (run.length() == 1) out.add(run);
+                    for (int i = 0; i + 2 <= run.length(); i++) out.add(run.substring(i, i + 2));
+                    last = cjk.end();
+                }
+                addWord(out, w.substring(last));
+            } else {
+                addWord(out, w);
+            }
         }
         return out;
     }
+
+    private static void addWord(Set<String> out, String w) {
+        if (w.length() < 2 || STOP.contains(w)) return;
+        out.add(w.length() > 5 ? w.substring(0, 5) : w);
+    }
+
+    /** A run of Han, Hiragana, Katakana or Hangul (the scripts of lore_fts_text, migration V36). */
+    private static final java.util.regex.Pattern CJK_RUN =
+            java.util.regex.Pattern.compile("[\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}]+");
 
     private static List<String> sentences(String text) {
         List<String> out = new ArrayList<>();
