@@ -19,7 +19,7 @@ LORE_KEYCLOAK_VERSION=26.7.3
 
 _kc_home()  { printf '%s' "${LORE_KEYCLOAK_HOME:-$HOME/.cache/lore/keycloak-$LORE_KEYCLOAK_VERSION}"; }
 _kc_url()   { printf 'http://127.0.0.1:%s' "${LORE_KEYCLOAK_PORT:-8180}"; }
-_kc_realm_ready() { curl -fsS -o /dev/null --max-time 5 "$(_kc_url)/realms/lore/.well-known/openid-configuration" 2>/dev/null; }
+_kc_realm_ready() { curl -fsS -o /dev/null --max-time 15 "$(_kc_url)/realms/lore/.well-known/openid-configuration" 2>/dev/null; }
 _kc_healthy() {
   curl -fsS --max-time 5 "http://127.0.0.1:${LORE_KEYCLOAK_MGMT_PORT:-9100}/health/ready" 2>/dev/null | grep -q '"UP"'
 }
@@ -31,6 +31,20 @@ _kc_pid() {
   pid=$(cat "$f")
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kc\.sh\|kc\.home\.dir' || return 1
   printf '%s' "$pid"
+}
+
+# Ours is running but did not answer (a busy machine, or still starting): wait for it rather than restarting it
+# under whoever uses it (a test run, a Lore) — a slow answer once made a second script kill a healthy Keycloak.
+_kc_wait_for_ours() {
+  _kc_pid >/dev/null || return 1
+  log "Keycloak (started by these scripts) runs but does not answer yet; waiting up to 180 s"
+  local start=$SECONDS
+  while [ $((SECONDS - start)) -lt 180 ]; do
+    sleep 3
+    _kc_pid >/dev/null || return 1
+    _kc_realm_ready && return 0
+  done
+  return 1
 }
 
 _kc_install() {
@@ -84,7 +98,7 @@ _ensure_keycloak_locked() {
   if [ "${LORE_KEYCLOAK_FRESH:-}" = 1 ]; then
     if _kc_pid >/dev/null; then stop_keycloak; fi
     _kc_realm_ready && die "a Keycloak not started by these scripts answers on $url; stop it to get a fresh realm"
-  elif _kc_realm_ready; then
+  elif _kc_realm_ready || _kc_wait_for_ours; then
     log "Keycloak already runs on $url with realm lore"
     cmp -s "$realm_file" "$home/data/import/lore-realm.json" 2>/dev/null \
       || log "note: deploy/keycloak/lore-realm.json changed since it was imported (LORE_KEYCLOAK_FRESH=1 re-imports it)"
