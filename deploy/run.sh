@@ -36,10 +36,9 @@ ensure_java
 ensure_postgres
 # remember whether this script started Keycloak (then `stop` stops it): a Keycloak that was already running (a test
 # run's, or one still starting) is waited for and left alone
-kc_before=$(_kc_pid || true)
+LORE_KEYCLOAK_STARTED_HERE=
 ensure_keycloak
-kc_after=$(_kc_pid || true)
-if [ -n "$kc_after" ] && [ "$kc_after" != "$kc_before" ]; then mkdir -p "$STATE"; touch "$STATE/keycloak-started"; fi
+if [ -n "$LORE_KEYCLOAK_STARTED_HERE" ]; then mkdir -p "$STATE"; touch "$STATE/keycloak-started"; fi
 if [ -z "${LORE_DEMO_PATH:-}" ]; then
   # the PostgreSQL 15 manual where the system has it (Debian 12), else the manual of the PostgreSQL it runs (Debian 13: 17)
   if ! apt_has postgresql-doc-15; then

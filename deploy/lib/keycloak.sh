@@ -122,6 +122,7 @@ _ensure_keycloak_locked() {
   [ "${java_major%%.*}" -ge 23 ] 2>/dev/null && opts="$opts --sun-misc-unsafe-memory-access=allow"
 
   log "starting Keycloak on $url (log: $home/lore-keycloak.log)"
+  LORE_KEYCLOAK_STARTED_HERE=1   # read by deploy/run.sh: only then does its `stop` stop Keycloak
   # In its own session (it outlives this script; stop_keycloak signals the whole process group), which writes its pid.
   rm -f "$home/lore-keycloak.pid"
   JAVA_OPTS_APPEND="$opts" KC_BOOTSTRAP_ADMIN_USERNAME=admin \

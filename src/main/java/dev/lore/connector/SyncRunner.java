@@ -388,7 +388,7 @@ public class SyncRunner {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public void validate(String type, Map<String, Object> config, String tenant) throws ConnectorException {
         Connector connector = registry.find(type)
-                .orElseThrow(() -> new ConnectorException("unknown source type '" + type + "'; installed: " + registry.types()));
+                .orElseThrow(() -> new ConnectorException("unknown source type '" + type + "'; installed: " + String.join(", ", new java.util.TreeSet<>(registry.types()))));
         Record typed;
         try {
             // strictly: a misspelt key ("pth", an ACL's "group") or a string for true/false is refused, not ignored

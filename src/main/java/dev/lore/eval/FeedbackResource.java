@@ -68,7 +68,7 @@ public class FeedbackResource {
      * @param rating 1 (thumbs up) or -1 (thumbs down)
      * @param comment optional, at most 2,000 characters
      */
-    public record Rate(@NotNull UUID turnId, @NotNull @Pattern(regexp = "1|-1") String rating, @Size(max = 2000) String comment) {}
+    public record Rate(@NotNull UUID turnId, @NotNull @Pattern(regexp = "1|-1", message = "must be \"1\" (helpful) or \"-1\" (not helpful)") String rating, @Size(max = 2000) String comment) {}
 
     /**
      * A rating as listed.

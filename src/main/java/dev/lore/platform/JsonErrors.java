@@ -38,6 +38,15 @@ public final class JsonErrors {
             if (c instanceof java.io.CharConversionException chars) return "malformed JSON: " + chars.getMessage();
         }
         String field = path(m, root);
+        if (e instanceof com.fasterxml.jackson.databind.exc.InvalidNullException
+                || String.valueOf(e.getOriginalMessage()).startsWith("Cannot map `null`")) return field + ": must not be null";
+        if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+            return "malformed JSON: more content after the JSON value" + (e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        }
+        for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
+            if (c instanceof com.fasterxml.jackson.core.exc.InputCoercionException) return field + ": number out of range";
+        }
         if (e instanceof UnrecognizedPropertyException u) {
             String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream().map(String::valueOf).sorted()
                     .collect(java.util.stream.Collectors.joining(", "));
@@ -83,6 +92,8 @@ public final class JsonErrors {
     static String expected(Class<?> type) {
         if (type == String.class || type == UUID.class || type.isEnum()) return type == UUID.class ? "a UUID string" : "a string";
         if (type == boolean.class || type == Boolean.class) return "true or false";
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class || type == short.class
+                || type == Short.class) return "a whole number";
         if (type.isPrimitive() || Number.class.isAssignableFrom(type)) return "a number";
         if (type.isArray() || Collection.class.isAssignableFrom(type)) return "an array";
         return Map.class.isAssignableFrom(type) || type.isRecord() || !type.getName().startsWith("java.") ? "an object" : "another type";

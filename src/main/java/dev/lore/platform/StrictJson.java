@@ -13,10 +13,11 @@ import jakarta.ws.rs.ext.Provider;
  * How Lore reads what callers send: strictly. Quarkus' Jackson ignores unknown fields and converts scalars freely, so
  * {@code "acl": {"group": [...]}} (for {@code groups}) was read as an empty access list (the source became admins-only),
  * {@code "everyone": "true"} or {@code 1} as true, {@code "limit": "3"} or {@code 2.7} as a number and
- * {@code "query": 123} as text. For Lore's own request types ({@code dev.lore.*}: request bodies, and the connector
+ * {@code "query": 123} as text and {@code "roles": [null]} reached the code as a
+ * null (a 500). For Lore's own request types ({@code dev.lore.*}: request bodies, and the connector
  * configs checked when a source is created) an unknown field, a number or string where true/false belongs, a string or
- * fraction where a whole number belongs, and a number or true/false where text belongs are refused with a 400 naming
- * the field ({@link JsonErrors}). Everything else (stored data, other libraries' types such as Keycloak's
+ * fraction where a whole number belongs, a number or true/false where text belongs, null
+ * inside a list, a key given twice and anything after the JSON value are refused with a 400 naming the field ({@link JsonErrors}). Everything else (stored data, other libraries' types such as Keycloak's
  * representations) keeps the application's lenient mapper.
  */
 @Provider
@@ -44,7 +45,14 @@ public class StrictJson implements ContextResolver<ObjectMapper> {
     public static ObjectMapper strict(ObjectMapper base) {
         ObjectMapper m = base.copy()
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // a null inside a list ("roles": [null]) is refused, not passed on to fail later or to mean "no filter"
+        for (Class<?> c : java.util.List.of(java.util.List.class, java.util.Set.class, java.util.Collection.class)) {
+            m.configOverride(c).setSetterInfo(com.fasterxml.jackson.annotation.JsonSetter.Value.forContentNulls(
+                    com.fasterxml.jackson.annotation.Nulls.FAIL));
+        }
         m.coercionConfigFor(LogicalType.Boolean)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

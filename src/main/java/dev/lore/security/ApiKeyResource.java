@@ -49,7 +49,7 @@ public class ApiKeyResource {
     public Response create(@Valid @NotNull CreateKey body) {
         List<String> roles = body.roles() == null || body.roles().isEmpty() ? List.of(Caller.USER) : List.copyOf(new java.util.TreeSet<>(body.roles()));
         for (String r : roles) {
-            if (!KeycloakDirectory.ROLES.contains(r)) throw ApiException.badRequest("unknown role " + r + "; known: " + KeycloakDirectory.ROLES);
+            if (!KeycloakDirectory.ROLES.contains(r)) throw ApiException.badRequest("unknown role " + r + "; known: " + String.join(", ", KeycloakDirectory.ROLES));
         }
         List<String> groups = body.groups() == null ? List.of() : new AccessList(List.of(), body.groups(), false).groups();
         ApiKeys.Created created = keys.create(callers.current().tenant(), body.name().strip(),

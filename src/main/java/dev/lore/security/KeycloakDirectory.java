@@ -263,7 +263,7 @@ public class KeycloakDirectory {
 
     /** Grants ({@code grant=true}) or removes a Lore role ({@link #ROLES}) of a user of the tenant. */
     public void setRole(String tenant, String userId, String role, boolean grant) {
-        if (!ROLES.contains(role)) throw ApiException.badRequest("unknown role " + role + "; known: " + ROLES);
+        if (!ROLES.contains(role)) throw ApiException.badRequest("unknown role " + role + "; known: " + String.join(", ", ROLES));
         UserResource r = tenantUser(tenant, userId);
         RoleRepresentation rep = realm().roles().get(role).toRepresentation();
         if (grant) r.roles().realmLevel().add(List.of(rep));

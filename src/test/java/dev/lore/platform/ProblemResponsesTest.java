@@ -34,7 +34,7 @@ class ProblemResponsesTest {
         given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"limit\": {\"a\": 1}}")
                 .post("/api/v1/search")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
-                .body("detail", allOf(containsString("limit"), containsString("expected a number"), not(containsString("java"))));
+                .body("detail", allOf(containsString("limit"), containsString("expected a whole number"), not(containsString("java"))));
         given().contentType(ContentType.JSON)
                 .body("{\"type\":\"filesystem\",\"name\":\"acl-typo\",\"config\":{\"path\":\"/srv/lore\",\"acl\":\"everyone\"}}")
                 .post("/api/v1/sources")
@@ -42,12 +42,19 @@ class ProblemResponsesTest {
                 .body("detail", allOf(containsString("config.acl"), containsString("expected an object"),
                         not(containsString("dev.lore")), not(containsString("Cannot construct"))));
         // no conversions: text or fractions for numbers, numbers for text
-        for (String[] c : new String[][] {{"{\"query\": \"vacuum\", \"limit\": \"3\"}", "body.limit: wrong type, expected a number"},
-                {"{\"query\": \"vacuum\", \"limit\": 2.7}", "body.limit: wrong type, expected a number"},
+        for (String[] c : new String[][] {{"{\"query\": \"vacuum\", \"limit\": \"3\"}", "body.limit: wrong type, expected a whole number"},
+                {"{\"query\": \"vacuum\", \"limit\": 2.7}", "body.limit: wrong type, expected a whole number"},
+                {"{\"query\": \"vacuum\", \"limit\": 99999999999999}", "body.limit: number out of range"},
+                {"{\"query\": \"vacuum\", \"filters\": {\"sourceIds\": [null]}}", "body.filters.sourceIds[0]: must not be null"},
                 {"{\"query\": 123}", "body.query: wrong type, expected a string"}}) {
             given().contentType(ContentType.JSON).body(c[0]).post("/api/v1/search")
                     .then().statusCode(400).contentType(startsWith("application/problem+json")).body("detail", equalTo(c[1]));
         }
+        // a key twice, or more after the value: malformed, not "the last one wins"
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"query\": \"index\"}").post("/api/v1/search")
+                .then().statusCode(400).body("detail", allOf(startsWith("malformed JSON"), containsString("query")));
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\"} {\"x\": 1}").post("/api/v1/search")
+                .then().statusCode(400).body("detail", startsWith("malformed JSON: more content after the JSON value"));
         // an unfinished array is malformed JSON, not a bad element
         given().contentType(ContentType.JSON).body("{\"query\": \"a\", \"filters\": {\"languages\": [\"en\"")
                 .post("/api/v1/search").then().statusCode(400).body("detail", startsWith("malformed JSON"));
@@ -124,6 +131,9 @@ class ProblemResponsesTest {
         given().get("/api/v1/sources/not-a-uuid")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", equalTo("path parameter id: invalid value 'not-a-uuid', expected a UUID"));
+        // a misspelt query parameter is refused, not ignored (?stat=failed listed every document)
+        given().get("/api/v1/documents?sourceID=" + UUID.randomUUID())
+                .then().statusCode(400).body("detail", equalTo("unknown query parameter 'sourceID'; this endpoint takes limit, offset, q, sourceId"));
         // negative sizes are refused, not quietly turned into 1 or 0
         given().get("/api/v1/documents?limit=-5")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
