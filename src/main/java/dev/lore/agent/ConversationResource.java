@@ -105,6 +105,17 @@ public class ConversationResource {
         return view(load(id), callers.current());
     }
 
+    @jakarta.ws.rs.DELETE
+    @Path("{id}")
+    @Operation(summary = "Delete a conversation",
+            description = "Removes the conversation with its messages, audit events, pending actions and ratings (the owner or an admin); "
+                    + "the end user's long-term memories stay: DELETE /api/v1/end-users/{endUserId} erases everything of an end user.")
+    public Response delete(@PathParam("id") UUID id) {
+        Conversation c = load(id);
+        QuarkusTransaction.requiringNew().run(() -> Conversation.deleteById(c.id));
+        return Response.noContent().build();
+    }
+
     @POST
     @Path("{id}/messages")
     @Consumes(MediaType.APPLICATION_JSON)

@@ -70,6 +70,47 @@ class HandoverTest {
         }
     }
 
+    /** Deleting a conversation removes its transcript and audit trail from the database, not just from the listing. */
+    @Test
+    void aDeletedConversationLeavesNoMessagesOrAuditBehind() throws Exception {
+        ScriptedOpenAiServer model = ScriptedModelResource.server();
+        if (!model.isRunning()) model.start();
+        model.reset();
+        String conv = given().contentType(ContentType.JSON).body(Map.of("endUserId", "forget-me-1"))
+                .post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+        model.enqueue(Step.completion("Your order ships tomorrow."));
+        send(conv, "where is my order 4711?");
+        assertTrue(rows("conversation_message", conv) > 0 && rows("audit_event", conv) > 0, "a turn leaves messages and audit events");
+        dev.lore.support.Auth.asUser("bob").delete("/api/v1/conversations/" + conv).then().statusCode(404); // not bob's
+        given().delete("/api/v1/conversations/" + conv).then().statusCode(204);
+        given().get("/api/v1/conversations/" + conv).then().statusCode(404);
+        given().get("/api/v1/conversations/" + conv + "/messages").then().statusCode(404);
+        assertEquals(0, rows("conversation_message", conv));
+        assertEquals(0, rows("audit_event", conv));
+        given().delete("/api/v1/conversations/" + conv).then().statusCode(404);
+    }
+
+    @jakarta.inject.Inject io.agroal.api.AgroalDataSource dataSource;
+
+    /** Rows of {@code table} for the conversation, counted as the database owner (no tenant filter). */
+    private int rows(String table, String conversationId) throws Exception {
+        try (var c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                st.execute("SET LOCAL lore.tenant = 'default'");
+            }
+            try (var ps = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE conversation_id = ?::uuid")) {
+                ps.setString(1, conversationId);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    int n = rs.getInt(1);
+                    c.rollback();
+                    return n;
+                }
+            }
+        }
+    }
+
     /**
      * The first delivery for this conversation within 10 s, or null. The webhook URL is shared by the whole test run, so
      * a retried delivery of another test's hand-over (sent while nothing listened) may arrive here first: skip it.
