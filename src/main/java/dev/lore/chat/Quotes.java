@@ -30,7 +30,7 @@ final class Quotes {
         double bestScore = -1;
         for (int i = 0; i < sentences.size(); i++) {
             for (int len = 1; len <= 2 && i + len <= sentences.size(); len++) {
-                String window = String.join(" ", sentences.subList(i, i + len));
+                String window = joined(sentences.subList(i, i + len));
                 if (len > 1 && window.length() > MAX) break;
                 Set<String> w = terms(window);
                 int hits = 0;
@@ -43,7 +43,7 @@ final class Quotes {
                 }
             }
         }
-        return clip(String.join(" ", sentences.subList(bestStart, bestStart + bestLen)));
+        return clip(joined(sentences.subList(bestStart, bestStart + bestLen)));
     }
 
     /**
@@ -52,6 +52,19 @@ final class Quotes {
      * count as overlapping character pairs, as in the full-text index (migration V36), so "病假超过三天" shares
      * "病假", "三天"… with the sentence that answers it.
      */
+    /** Sentences joined as the text had them: a space after Latin punctuation, none after "。" or "？" (Chinese, Japanese). */
+    private static String joined(List<String> sentences) {
+        StringBuilder out = new StringBuilder();
+        for (String s : sentences) {
+            if (!out.isEmpty()) {
+                char last = out.charAt(out.length() - 1);
+                if (!(last >= '\u3000' && last <= '\u303f') && !(last >= '\uff00' && last <= '\uffef')) out.append(' ');
+            }
+            out.append(s);
+        }
+        return out.toString();
+    }
+
     static Set<String> terms(String s) {
         Set<String> out = new HashSet<>();
         for (String w : s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+")) {

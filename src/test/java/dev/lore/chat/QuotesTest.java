@@ -26,6 +26,14 @@ class QuotesTest {
         assertEquals("病気休暇が三日を超える場合は診断書が必要です。", Quotes.best(ja, "病気休暇で診断書は必要ですか？"));
     }
 
+    /** Two sentences quoted together keep the text's own spacing: none after a Japanese or Chinese full stop. */
+    @Test
+    void twoCjkSentencesAreJoinedWithoutASpace() {
+        String ja = "休暇規程。社員は毎年二十日の有給休暇を取得できます。有給休暇は翌年に繰り越せます。";
+        String quote = Quotes.best(ja, "有給休暇は何日取得できて、翌年に繰り越せますか？");
+        assertTrue(quote.contains("取得できます。有給休暇は翌年"), quote);
+    }
+
     @Test
     void cjkRunsBecomeCharacterPairs() {
         assertEquals(java.util.Set.of("病假", "假超", "超过", "三天"), Quotes.terms("病假超过 三天"));
