@@ -46,12 +46,6 @@ final class Quotes {
         return clip(joined(sentences.subList(bestStart, bestStart + bestLen)));
     }
 
-    /**
-     * The words of {@code s} that count for matching: lower-cased, stop words and single letters dropped, cut to
-     * their first five letters (a crude stem). Chinese, Japanese and Korean have no spaces between words: their runs
-     * count as overlapping character pairs, as in the full-text index (migration V36), so "病假超过三天" shares
-     * "病假", "三天"… with the sentence that answers it.
-     */
     /** Sentences joined as the text had them: a space after Latin punctuation, none after "。" or "？" (Chinese, Japanese). */
     private static String joined(List<String> sentences) {
         StringBuilder out = new StringBuilder();
@@ -65,6 +59,12 @@ final class Quotes {
         return out.toString();
     }
 
+    /**
+     * The words of {@code s} that count for matching: lower-cased, stop words and single letters dropped, cut to
+     * their first five letters (a crude stem). Chinese, Japanese and Korean have no spaces between words: their runs
+     * count as overlapping character pairs, as in the full-text index (migration V36), so "病假超过三天" shares
+     * "病假", "三天"… with the sentence that answers it.
+     */
     static Set<String> terms(String s) {
         Set<String> out = new HashSet<>();
         for (String w : s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+")) {

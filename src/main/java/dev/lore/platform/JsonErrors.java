@@ -30,22 +30,20 @@ public final class JsonErrors {
             // the parser's own words without its location note ("(start marker at [Source: REDACTED (`…` disabled); line…])")
             String message = String.valueOf(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*?\\]\\)", "")
                     .replaceAll("\\s*at \\[Source:.*?\\]", "");
-            return "malformed JSON: " + message + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            return "malformed JSON: " + message + location(e);
         }
-        // a parse error met while binding (an unfinished array, bytes that are not UTF-8) is malformed JSON, not a bad value
+        String field = path(m, root);
+        // a parse error met while binding (an unfinished array, bytes that are not UTF-8) is malformed JSON, not a bad
+        // value; a number too large for its field is said so
         for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
             if (c instanceof com.fasterxml.jackson.core.JsonParseException parse) return describe(parse, root);
             if (c instanceof java.io.CharConversionException chars) return "malformed JSON: " + chars.getMessage();
+            if (c instanceof com.fasterxml.jackson.core.exc.InputCoercionException) return field + ": number out of range";
         }
-        String field = path(m, root);
         if (e instanceof com.fasterxml.jackson.databind.exc.InvalidNullException
                 || String.valueOf(e.getOriginalMessage()).startsWith("Cannot map `null`")) return field + ": must not be null";
         if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
-            return "malformed JSON: more content after the JSON value" + (e.getLocation() == null ? ""
-                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-        }
-        for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
-            if (c instanceof com.fasterxml.jackson.core.exc.InputCoercionException) return field + ": number out of range";
+            return "malformed JSON: more content after the JSON value" + location(e);
         }
         if (e instanceof UnrecognizedPropertyException u) {
             String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream().map(String::valueOf).sorted()
@@ -77,6 +75,11 @@ public final class JsonErrors {
         String known = java.util.Arrays.stream(type.getRecordComponents()).map(java.lang.reflect.RecordComponent::getName)
                 .collect(java.util.stream.Collectors.joining(", "));
         return new IllegalArgumentException("unknown " + noun + " '" + name + "'; the " + noun + "s are " + known);
+    }
+
+    /** " (line L, column C)" where the parser knows the place, else empty. */
+    private static String location(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
     private static String path(JsonMappingException e, String root) {

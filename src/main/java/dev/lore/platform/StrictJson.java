@@ -11,14 +11,14 @@ import jakarta.ws.rs.ext.Provider;
 
 /**
  * How Lore reads what callers send: strictly. Quarkus' Jackson ignores unknown fields and converts scalars freely, so
- * {@code "acl": {"group": [...]}} (for {@code groups}) was read as an empty access list (the source became admins-only),
- * {@code "everyone": "true"} or {@code 1} as true, {@code "limit": "3"} or {@code 2.7} as a number and
- * {@code "query": 123} as text and {@code "roles": [null]} reached the code as a
- * null (a 500). For Lore's own request types ({@code dev.lore.*}: request bodies, and the connector
- * configs checked when a source is created) an unknown field, a number or string where true/false belongs, a string or
- * fraction where a whole number belongs, a number or true/false where text belongs, null
- * inside a list, a key given twice and anything after the JSON value are refused with a 400 naming the field ({@link JsonErrors}). Everything else (stored data, other libraries' types such as Keycloak's
- * representations) keeps the application's lenient mapper.
+ * {@code "acl": {"group": [...]}} (for {@code groups}) was read as an empty access list (the source became
+ * admins-only), {@code "everyone": "true"} or {@code 1} as true, {@code "limit": "3"} or {@code 2.7} as a number,
+ * {@code "query": 123} as text, and {@code "roles": [null]} reached the code as a null (a 500). For Lore's own request
+ * types ({@code dev.lore.*}: request bodies; also the connector configs checked when a source is created and
+ * {@code .lore-acl.json} files) these are refused with a 400 naming the field ({@link JsonErrors}): an unknown field, a
+ * number or string for true/false, a string or fraction for a whole number, a number or true/false for text, null
+ * inside a list, a key given twice, anything after the JSON value. Everything else (stored data, other libraries'
+ * types such as Keycloak's representations) keeps the application's lenient mapper.
  */
 @Provider
 public class StrictJson implements ContextResolver<ObjectMapper> {
@@ -36,11 +36,6 @@ public class StrictJson implements ContextResolver<ObjectMapper> {
         return type != null && type.getName().startsWith("dev.lore.") ? strict : null;
     }
 
-    /** The strict mapper itself (for checks outside the HTTP layer, such as connector configs). */
-    public ObjectMapper mapper() {
-        return strict;
-    }
-
     /** A copy of {@code base} that refuses unknown fields and scalar conversions (see the class comment). */
     public static ObjectMapper strict(ObjectMapper base) {
         ObjectMapper m = base.copy()
@@ -53,21 +48,15 @@ public class StrictJson implements ContextResolver<ObjectMapper> {
             m.configOverride(c).setSetterInfo(com.fasterxml.jackson.annotation.JsonSetter.Value.forContentNulls(
                     com.fasterxml.jackson.annotation.Nulls.FAIL));
         }
-        m.coercionConfigFor(LogicalType.Boolean)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail);
-        m.coercionConfigFor(LogicalType.Integer)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        m.coercionConfigFor(LogicalType.Float)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        m.coercionConfigFor(LogicalType.Textual)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        refuse(m, LogicalType.Boolean, CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.String);
+        refuse(m, LogicalType.Integer, CoercionInputShape.String, CoercionInputShape.Float, CoercionInputShape.Boolean);
+        refuse(m, LogicalType.Float, CoercionInputShape.String, CoercionInputShape.Boolean);
+        refuse(m, LogicalType.Textual, CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean);
         return m;
+    }
+
+    /** Makes reading a {@code target} value from any of {@code shapes} fail instead of converting it. */
+    private static void refuse(ObjectMapper m, LogicalType target, CoercionInputShape... shapes) {
+        for (CoercionInputShape shape : shapes) m.coercionConfigFor(target).setCoercion(shape, CoercionAction.Fail);
     }
 }

@@ -38,9 +38,14 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
         if (WebPaths.isPage(context.normalizedPath())) return Uni.createFrom().nullItem();
         String key = context.request().getHeader("X-API-Key");
         String auth = context.request().getHeader("Authorization");
-        if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer lore_", 0, 12)) key = auth.substring(7).strip();
+        if (key == null && isKeyBearer(auth)) key = auth.substring(7).strip();
         if (key == null) return Uni.createFrom().nullItem();
         return identityProviderManager.authenticate(new Request(key.strip()));
+    }
+
+    /** True when an {@code Authorization} header carries an API key ({@code Bearer lore_…}) rather than a token. */
+    static boolean isKeyBearer(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer lore_", 0, 12);
     }
 
     @Override
@@ -59,20 +64,9 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
     @Override
     public Uni<Boolean> sendChallenge(RoutingContext context) {
         if (WebPaths.isPage(context.normalizedPath())) return Uni.createFrom().item(false);
-        var response = context.response();
-        if (!response.ended() && !response.headWritten()) {
-            boolean presented = present(context.request().getHeader("Authorization")) || present(context.request().getHeader("X-API-Key"));
-            String detail = presented ? RefusedTokenResponses.refused(context)
-                    : "authentication required: send Authorization: Bearer <Keycloak access token> or X-API-Key: lore_…";
-            String body;
-            try {
-                body = json.writeValueAsString(new dev.lore.platform.Problem("about:blank", "Unauthorized", 401, detail, context.request().path()));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                body = "";
-            }
-            response.setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
-                    .putHeader("Content-Type", dev.lore.platform.Problem.MEDIA_TYPE).end(body);
-        }
+        boolean presented = present(context.request().getHeader("Authorization")) || present(context.request().getHeader("X-API-Key"));
+        RefusedTokenResponses.unauthorized(context, json, "Bearer", presented ? RefusedTokenResponses.refused(context)
+                : "authentication required: send Authorization: Bearer <Keycloak access token> or X-API-Key: lore_…");
         return Uni.createFrom().item(true);
     }
 

@@ -116,17 +116,19 @@ public class KeycloakDirectory {
      * Keycloak (its admin token no longer valid, e.g. after Keycloak restarted) is retried once with a new client.
      */
     public Membership membership(String userId) {
-        try {
-            return fetchMembership(userId);
-        } catch (WebApplicationException e) {
-            if (e.getResponse() == null || e.getResponse().getStatus() != 401) throw unavailable(e);
-            resetClient();
+        for (int attempt = 1; ; attempt++) {
             try {
                 return fetchMembership(userId);
-            } catch (RuntimeException again) {
-                throw unavailable(again);
+            } catch (RuntimeException e) {
+                RuntimeException described = unavailable(e); // drops the client on a 401
+                if (attempt == 2 || status(e) != 401) throw described;
             }
         }
+    }
+
+    /** The HTTP status of a Keycloak client error, or -1. */
+    private static int status(RuntimeException e) {
+        return e instanceof WebApplicationException w && w.getResponse() != null ? w.getResponse().getStatus() : -1;
     }
 
     private Membership fetchMembership(String userId) {
@@ -142,10 +144,6 @@ public class KeycloakDirectory {
             return new Membership(enabled, groups, roles);
         } catch (NotFoundException e) {
             return new Membership(false, Set.of(), Set.of());
-        } catch (WebApplicationException e) {
-            throw e; // membership() retries a 401 and describes the rest
-        } catch (RuntimeException e) {
-            throw unavailable(e);
         }
     }
 
@@ -374,7 +372,7 @@ public class KeycloakDirectory {
 
     private RuntimeException unavailable(RuntimeException e) {
         if (e instanceof ApiException) return e;
-        int status = e instanceof WebApplicationException w && w.getResponse() != null ? w.getResponse().getStatus() : -1;
+        int status = status(e);
         if (status == 404) return new ApiException(404, "Not Found", "no such user or group");
         LOG.warnf("Keycloak admin call failed: %s: %s", e.getClass().getName(), e.getMessage());
         if (status == 401) resetClient(); // a stale admin token (Keycloak restarted): the next call logs in again

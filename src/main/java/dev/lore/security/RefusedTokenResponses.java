@@ -31,21 +31,30 @@ public class RefusedTokenResponses {
             context.next();
             return;
         }
+        unauthorized(context, json, "Bearer error=\"invalid_token\"", refused(context));
+    }
+
+    /**
+     * Ends the request with a 401: {@code challenge} as {@code WWW-Authenticate} and {@code detail} in a
+     * problem+json body; does nothing when the response has already begun.
+     */
+    static void unauthorized(RoutingContext context, ObjectMapper json, String challenge, String detail) {
+        var response = context.response();
+        if (response.ended() || response.headWritten()) return;
         String body;
         try {
-            body = json.writeValueAsString(new Problem("about:blank", "Unauthorized", 401, refused(context), context.request().path()));
+            body = json.writeValueAsString(new Problem("about:blank", "Unauthorized", 401, detail, context.request().path()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             body = "";
         }
-        response.setStatusCode(401).putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")
-                .putHeader("Content-Type", Problem.MEDIA_TYPE).end(body);
+        response.setStatusCode(401).putHeader("WWW-Authenticate", challenge).putHeader("Content-Type", Problem.MEDIA_TYPE).end(body);
     }
 
     /** What was refused, by what the request presented: an API key ({@code X-API-Key}, {@code Bearer lore_…}) or a token. */
     static String refused(RoutingContext context) {
         String auth = context.request().getHeader("Authorization");
-        boolean apiKey = (context.request().getHeader("X-API-Key") != null && !context.request().getHeader("X-API-Key").isBlank())
-                || (auth != null && auth.regionMatches(true, 0, "Bearer lore_", 0, 12));
+        String key = context.request().getHeader("X-API-Key");
+        boolean apiKey = (key != null && !key.isBlank()) || ApiKeyAuthentication.isKeyBearer(auth);
         if (!apiKey && auth != null && !auth.isBlank() && !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return "the Authorization scheme is not supported: send Authorization: Bearer <Keycloak access token> or X-API-Key: lore_…";
         }

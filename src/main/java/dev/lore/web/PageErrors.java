@@ -21,8 +21,8 @@ public class PageErrors {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
         if (!WebPaths.isPage(uri.getPath())) {
-            return ProblemMappers.problem(403, "Forbidden", "the caller's roles do not allow this (Lore's roles: user, curator,"
-                    + " admin; the operation's required roles are listed in /q/openapi)", uri);
+            return ProblemMappers.problem(403, "Forbidden", "the caller's roles do not allow this (Lore's roles: "
+                    + String.join(", ", dev.lore.security.KeycloakDirectory.ROLES) + "; the operation's required roles are listed in /q/openapi)", uri);
         }
         return Response.status(403).type(MediaType.TEXT_HTML_TYPE).entity(forbidden.data("path", uri.getPath()).render()).build();
     }
