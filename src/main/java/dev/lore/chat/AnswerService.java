@@ -290,7 +290,7 @@ public class AnswerService {
             text.append(c.index()).append(". \"").append(c.quote()).append("\" [").append(c.index()).append("] — ")
                 .append(c.title());
             String where = sectionBelowTitle(c.title(), c.headingPath());
-            if (!where.isEmpty()) text.append(" › ").append(where);
+            if (!where.isEmpty()) text.append(" > ").append(where); // the separator of heading paths
             text.append("\n");
         }
         return new Answer(text.toString().strip(), Answer.EXTRACTIVE, citations, null, notice);

@@ -52,7 +52,7 @@ public class ChatResource {
      * @param message the question, up to 4,000 characters
      * @param filters optional retrieval filters
      */
-    public record ChatRequest(@NotBlank @Size(max = 4000, message = "at most {max} characters") String message, SearchFilters filters) {
+    public record ChatRequest(@NotBlank @Size(max = 4000, message = "at most {max} characters") String message, @Valid SearchFilters filters) {
         /** A misspelt field ({@code filter}, {@code sourceIds} at the top) is refused: ignored, it would widen the search. */
         @com.fasterxml.jackson.annotation.JsonAnySetter
         void unknownField(String name, Object value) {

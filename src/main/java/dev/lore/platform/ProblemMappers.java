@@ -123,12 +123,23 @@ public class ProblemMappers {
                 && v.getConstraintDescriptor().getAnnotation() instanceof jakarta.validation.constraints.NotNull) {
             return "a JSON request body is required";
         }
-        return lastNode(v.getPropertyPath().toString()) + ": " + v.getMessage();
+        return field(v.getPropertyPath()) + ": " + v.getMessage();
     }
 
-    private static String lastNode(String path) {
-        int i = path.lastIndexOf('.');
-        return i >= 0 ? path.substring(i + 1) : path;
+    /**
+     * The field's path in the request body, without the Java method and parameter the path starts with
+     * ({@code search.request.filters.sourceIds} → {@code filters.sourceIds}, {@code search.request.limit} → {@code limit}).
+     */
+    private static String field(jakarta.validation.Path path) {
+        StringBuilder out = new StringBuilder();
+        String last = "";
+        for (jakarta.validation.Path.Node n : path) {
+            last = n.toString();
+            if (n.getKind() == jakarta.validation.ElementKind.METHOD || n.getKind() == jakarta.validation.ElementKind.PARAMETER) continue;
+            if (out.length() > 0) out.append('.');
+            out.append(last);
+        }
+        return out.length() > 0 ? out.toString() : last;
     }
 
     /** Builds a problem response. */

@@ -5,7 +5,8 @@ import java.util.UUID;
 
 /**
  * Metadata filters applied inside the SQL of both retrieval branches, before ranking and limits.
- * Every field is optional; set fields are combined with AND, list values with OR.
+ * Every field is optional; set fields are combined with AND, list values with OR. An empty list in a request is refused
+ * (400, {@link #EMPTY}): it would otherwise read as "no filter" and search everything the caller may read.
  *
  * @param sourceIds only chunks of these sources
  * @param pathPrefix only documents whose key (path relative to the source root) starts with this
@@ -13,7 +14,13 @@ import java.util.UUID;
  * @param languages only these ISO 639-1 languages, e.g. {@code en}; {@code und} (undetermined) adds documents whose
  *     language is unknown (under 12 letters, or a short text the detector was not sure of)
  */
-public record SearchFilters(List<UUID> sourceIds, String pathPrefix, List<String> contentTypes, List<String> languages) {
+public record SearchFilters(@jakarta.validation.constraints.Size(min = 1, message = EMPTY) List<UUID> sourceIds,
+                            String pathPrefix,
+                            @jakarta.validation.constraints.Size(min = 1, message = EMPTY) List<String> contentTypes,
+                            @jakarta.validation.constraints.Size(min = 1, message = EMPTY) List<String> languages) {
+
+    /** Why an empty filter list is refused (checked where requests are validated: the search and chat APIs). */
+    public static final String EMPTY = "empty list: name at least one value, or leave the filter out to search everything you may read";
 
     /** The language filter value that matches documents of unknown language. */
     public static final String UNDETERMINED = "und";

@@ -42,7 +42,7 @@ public class SearchResource {
      * @param filters optional metadata filters
      * @param mode {@code hybrid} (default), {@code vector} or {@code fulltext}
      */
-    public record SearchRequest(@NotBlank @Size(max = HybridRetriever.MAX_QUERY_CHARS, message = "at most {max} characters") String query, @Min(1) @Max(100) Integer limit, SearchFilters filters, String mode) {
+    public record SearchRequest(@NotBlank @Size(max = HybridRetriever.MAX_QUERY_CHARS, message = "at most {max} characters") String query, @Min(1) @Max(100) Integer limit, @Valid SearchFilters filters, String mode) {
         /** A misspelt field ({@code filter}, {@code sourceIds} at the top) is refused: ignored, it would widen the search. */
         @com.fasterxml.jackson.annotation.JsonAnySetter
         void unknownField(String name, Object value) {

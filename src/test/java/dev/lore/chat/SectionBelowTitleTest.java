@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** Extractive answers name where a passage sits without repeating the page title ("Using EXPLAIN › Using EXPLAIN > …"). */
+/** Extractive answers name where a passage sits without repeating the page title ("Using EXPLAIN > Using EXPLAIN > …"). */
 class SectionBelowTitleTest {
 
     @Test

@@ -77,13 +77,42 @@ class ProblemResponsesTest {
                 .body("detail", allOf(containsString("config.acl.everyone"), containsString("expected true or false")));
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/api/v1/search")
+    java.net.URI search;
+
+    @Test
+    void aBodyOverTheLimitGetsAProblemThatNamesTheLimit() throws Exception {
+        // 1 MiB + 1 bytes, declared in Content-Length: refused before the body is read (the client waits for "continue")
+        byte[] body = new byte[1024 * 1024 + 1];
+        java.util.Arrays.fill(body, (byte) ' ');
+        var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        var response = client.send(java.net.http.HttpRequest.newBuilder(search).expectContinue(true)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.junit.jupiter.api.Assertions.assertEquals(413, response.statusCode(), response.body());
+        org.junit.jupiter.api.Assertions.assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
+        org.hamcrest.MatcherAssert.assertThat(response.body(), allOf(containsString("1048577 bytes"), containsString("at most 1048576 bytes")));
+        // at the limit it is read and answered
+        String query = "{\"query\": \"vacuum\"}";
+        given().contentType(ContentType.JSON).body(query + " ".repeat(1024 * 1024 - query.length()))
+                .post("/api/v1/search").then().statusCode(200).body("results", org.hamcrest.Matchers.notNullValue());
+    }
+
     @Test
     void anUnknownFilterIsRefusedNotIgnored() {
         given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"sourceId\": \"" + UUID.randomUUID() + "\"}}")
                 .post("/api/v1/search")
                 .then().statusCode(400).contentType(startsWith("application/problem+json"))
                 .body("detail", allOf(containsString("filters"), containsString("unknown filter 'sourceId'"), containsString("sourceIds")));
-        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"sourceIds\": []}}")
+        // an empty list would read as "no filter" and search everything: refused, in search and chat
+        for (String filter : List.of("sourceIds", "contentTypes", "languages")) {
+            given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"" + filter + "\": []}}")
+                    .post("/api/v1/search").then().statusCode(400).contentType(startsWith("application/problem+json"))
+                    .body("detail", allOf(containsString("filters." + filter), containsString("empty list"), containsString("leave the filter out")));
+        }
+        given().contentType(ContentType.JSON).body("{\"message\": \"vacuum\", \"filters\": {\"sourceIds\": []}}").post("/api/v1/chat")
+                .then().statusCode(400).body("detail", allOf(containsString("filters.sourceIds"), containsString("empty list")));
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"sourceIds\": null, \"languages\": [\"en\"]}}")
                 .post("/api/v1/search").then().statusCode(200);
         // one level up too: a misspelt "filter", or sourceIds at the top, must not search everything
         for (String body : List.of("{\"query\": \"vacuum\", \"filter\": {\"sourceIds\": []}}", "{\"query\": \"vacuum\", \"sourceIds\": []}")) {
