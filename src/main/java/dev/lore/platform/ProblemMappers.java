@@ -37,8 +37,11 @@ public class ProblemMappers {
                     + " (the API answers application/json; chat also text/event-stream)", uri);
         }
         if (e instanceof jakarta.ws.rs.NotAllowedException) {
-            return problem(405, "Method Not Allowed", "this endpoint does not take " + request.method().name()
-                    + " (its methods are listed in /q/openapi)", uri);
+            java.util.Set<String> allowed = AllowedMethods.on(uri.getPath());
+            Response r = problem(405, "Method Not Allowed", "this endpoint does not take " + request.method().name()
+                    + (allowed.isEmpty() ? " (its methods are listed in /q/openapi)" : "; it takes " + String.join(", ", allowed)), uri);
+            if (!allowed.isEmpty()) r.getHeaders().putSingle("Allow", String.join(", ", allowed));
+            return r;
         }
         if (e instanceof jakarta.ws.rs.NotSupportedException) {
             return problem(415, "Unsupported Media Type", "this endpoint does not take the request's Content-Type"

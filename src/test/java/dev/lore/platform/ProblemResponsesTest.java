@@ -178,8 +178,11 @@ class ProblemResponsesTest {
         given().get("/api/v1/no-such-thing").then().statusCode(404).contentType(startsWith("application/problem+json"))
                 .body("detail", equalTo("no such endpoint: /api/v1/no-such-thing (the API is documented at /q/openapi)"));
         // a method the endpoint does not take: 405; an Accept it cannot serve: 406; no body: says so
-        given().delete("/api/v1/search").then().statusCode(405)
-                .body("detail", equalTo("this endpoint does not take DELETE (its methods are listed in /q/openapi)"));
+        given().delete("/api/v1/search").then().statusCode(405).header("Allow", "OPTIONS, POST")
+                .body("detail", equalTo("this endpoint does not take DELETE; it takes OPTIONS, POST"));
+        // a path with a parameter: the methods of that resource path, not of its neighbours (/sources has POST)
+        given().patch("/api/v1/sources/" + UUID.randomUUID()).then().statusCode(405)
+                .header("Allow", allOf(containsString("GET"), containsString("DELETE"), containsString("HEAD"), not(containsString("POST"))));
         given().accept("application/xml").get("/api/v1/sources").then().statusCode(406)
                 .body("detail", allOf(containsString("Accept"), not(containsString("@Produces"))));
         given().contentType(ContentType.JSON).post("/api/v1/search").then().statusCode(400)
