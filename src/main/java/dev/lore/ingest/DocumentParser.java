@@ -88,6 +88,10 @@ public class DocumentParser {
         } else {
             parsed = withTika(bytes, fileName, type);
         }
+        if (type.startsWith("text/") || type.equals("application/xhtml+xml")) {
+            String why = unreadable(parsed);
+            if (why != null) throw new IngestException(DocumentStatus.SKIPPED, "not text: " + why + " (detected type " + type + "; binary data under a text file name?)");
+        }
         if (parsed.sections().isEmpty() || parsed.textLength() == 0) {
             String hint = type.equals("application/pdf") || type.startsWith("image/") ? "; a scanned image needs OCR, which Lore does not run" : "";
             if (type.equals("text/html") || type.equals("application/xhtml+xml")) {
@@ -96,6 +100,37 @@ public class DocumentParser {
             throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + type + hint + ")");
         }
         return parsed;
+    }
+
+    /** Characters checked by {@link #unreadable}: the first 64 Ki of the parsed text. */
+    private static final int UNREADABLE_SAMPLE = 65_536;
+
+    /**
+     * Why a document detected as text is binary data, or null when it reads as text: more than 5% (and at least 8) of
+     * the first {@value #UNREADABLE_SAMPLE} characters are control characters (other than tab, line and page breaks,
+     * escape), undecodable ({@code U+FFFD}, lone surrogates), private-use or unassigned code points. Random bytes in a
+     * file named {@code .txt} decode to such characters whatever charset is guessed (about one in ten bytes is a control
+     * character; read as UTF-16, a fifth of the code units are unassigned); real text in any script has almost none, and
+     * a few invalid bytes in a text (a stray Latin-1 byte in UTF-8) stay far below the share.
+     */
+    static String unreadable(ParsedDocument parsed) {
+        int checked = 0, bad = 0;
+        outer:
+        for (ParsedDocument.Section section : parsed.sections()) {
+            String t = section.text();
+            for (int i = 0; i < t.length(); ) {
+                if (checked >= UNREADABLE_SAMPLE) break outer;
+                int c = t.codePointAt(i);
+                i += Character.charCount(c);
+                checked++;
+                int type = Character.getType(c);
+                boolean control = type == Character.CONTROL && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x0B && c != 0x1B;
+                if (control || c == 0xFFFD || type == Character.SURROGATE || type == Character.PRIVATE_USE || type == Character.UNASSIGNED) bad++;
+            }
+        }
+        if (bad < 8 || bad * 20L <= checked) return null;
+        return String.format(Locale.ROOT, "%d of its first %d characters (%.0f%%) are control characters, undecodable or unassigned",
+                bad, checked, 100.0 * bad / checked);
     }
 
     private String detect(byte[] bytes, String fileName) {
@@ -197,6 +232,7 @@ public class DocumentParser {
         StringBuilder current = new StringBuilder();
         boolean inFence = false;
         String title = null;
+        List<String> allHeadings = new ArrayList<>();
         for (String line : text.split("\r?\n", -1)) {
             String stripped = line.strip();
             if (stripped.startsWith("```") || stripped.startsWith("~~~")) inFence = !inFence;
@@ -210,12 +246,17 @@ public class DocumentParser {
                 }
                 levels.add(level);
                 path.add(m.group(2).strip());
+                if (!m.group(2).isBlank()) allHeadings.add(m.group(2).strip());
                 if (title == null && level == 1) title = m.group(2).strip();
             } else {
                 current.append(line).append('\n');
             }
         }
         flush(sections, path, current);
+        if (sections.stream().allMatch(x -> x.text().isBlank()) && !allHeadings.isEmpty()) {
+            // only headings ("# Quarterly all-hands agenda"): they are the note's text (in HTML such a page is navigation)
+            sections = List.of(new ParsedDocument.Section(List.of(), String.join("\n\n", allHeadings)));
+        }
         if (title == null) title = firstHeadingOr(sections, fileName);
         return new ParsedDocument(title, "text/markdown", detectLanguage(sections), sections);
     }

@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
  * ({@link StructuredChunker}) and its chunks embedded. All chunks of a page are embedded in one parallel batch;
  * a chunk whose embedding text is already stored (a copy of a file, an unchanged section of an edited file)
  * reuses the stored vector. Each document is then stored atomically ({@link ChunkStore#upsert}), so it is
- * searchable as soon as its page is done. Nothing one document does can fail another: every outcome is
+ * searchable as soon as its page is done. A document that is skipped or fails loses the version indexed earlier, if
+ * any (its reason says so): the index never keeps content the source no longer has. Nothing one document does can fail another: every outcome is
  * returned as an {@link Outcome}.
  */
 @ApplicationScoped
@@ -121,7 +122,10 @@ public class IngestionPipeline {
                     outcomes.add(null); // filled after embedding
                 }
             } catch (IngestException e) {
-                outcomes.add(new Outcome(doc.key(), e.status(), e.getMessage(), 0));
+                // the file can no longer be indexed (emptied, over the size limit, now unparsable): a version indexed
+                // earlier would stay searchable with content the file no longer has, under an access list no longer applied
+                boolean removed = store.delete(sourceId, doc.key());
+                outcomes.add(new Outcome(doc.key(), e.status(), removed ? e.getMessage() + "; the version indexed earlier was removed" : e.getMessage(), 0));
             } catch (RuntimeException | StackOverflowError e) {
                 LOG.warnf(e, "unexpected error on %s", doc.key());
                 outcomes.add(new Outcome(doc.key(), DocumentStatus.FAILED, "unexpected error: " + e, 0));

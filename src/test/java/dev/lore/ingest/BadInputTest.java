@@ -56,6 +56,10 @@ class BadInputTest {
         byte[] random = new byte[16 * 1024];
         new Random(42).nextBytes(random);
         Files.write(dir.resolve("random-bytes.pdf"), random);
+        byte[] noise = new byte[3000];
+        new Random(7).nextBytes(noise);
+        Files.write(dir.resolve("random-bytes.txt"), noise);
+        Files.writeString(dir.resolve("heading-only.md"), "# Ostrich relocation checklist\n");
         byte[] docx = docx("Quarterly planning", "The walrus budget was approved for the northern office.");
         Files.write(dir.resolve("truncated.docx"), Arrays.copyOf(docx, docx.length / 2));
         Files.write(dir.resolve("protected.pdf"), encryptedPdf());
@@ -98,12 +102,12 @@ class BadInputTest {
 
     @Test
     void everyFileEndsWithAStatusAndTheRunCountsThem() {
-        assertEquals(Set.of("empty.txt", "random-bytes.pdf", "truncated.docx", "protected.pdf", "huge.txt", "invalid-utf8.txt",
+        assertEquals(Set.of("empty.txt", "random-bytes.pdf", "random-bytes.txt", "heading-only.md", "truncated.docx", "protected.pdf", "huge.txt", "invalid-utf8.txt",
                 "utf16le.html", "cjk.txt", "expenses.md", "copies/expenses-copy.md", "good.html", "outside-link.txt",
                 "dangling-link.txt", "folder-link", "inside-link.html", "pipe.txt"), status.keySet());
         JsonPath run = io.restassured.RestAssured.given().get("/api/v1/sources/" + sourceId + "/runs/" + runId).then().extract().jsonPath();
-        assertEquals(16, run.getInt("done"));
-        assertEquals(16, run.getInt("total"));
+        assertEquals(18, run.getInt("done"));
+        assertEquals(18, run.getInt("total"));
         assertEquals(status.values().stream().filter("failed"::equals).count(), run.getInt("counts.failed"));
         assertEquals(status.values().stream().filter("skipped"::equals).count(), run.getInt("counts.skipped"));
         String documents = "/api/v1/sources/" + sourceId + "/runs/" + runId + "/documents";
@@ -122,6 +126,9 @@ class BadInputTest {
         assertEquals("failed", status.get("truncated.docx"));
         assertEquals("failed", status.get("protected.pdf"));
         assertTrue(reasons.get("protected.pdf").contains("password"), reasons.get("protected.pdf"));
+        // random bytes under a text name: binary, not indexed as text in some guessed charset
+        assertEquals("skipped", status.get("random-bytes.txt"), reasons.get("random-bytes.txt"));
+        assertTrue(reasons.get("random-bytes.txt").startsWith("not text: "), reasons.get("random-bytes.txt"));
         assertEquals("skipped", status.get("huge.txt"));
         assertTrue(reasons.get("huge.txt").contains("limit"), reasons.get("huge.txt"));
         for (String key : List.of("random-bytes.pdf", "truncated.docx")) {
@@ -141,6 +148,43 @@ class BadInputTest {
         assertEquals("indexed", status.get("inside-link.html"), reasons.get("inside-link.html"));
         assertTrue(Api.search("quokka vault combination", 5, sourceId).stream().noneMatch(h -> String.valueOf(h.get("text")).contains("quokka")),
                 "a link must not carry a file from outside the folder into the index");
+    }
+
+    @Test
+    void aNoteOfOnlyAHeadingIsIndexed() {
+        assertEquals("indexed", status.get("heading-only.md"), reasons.get("heading-only.md"));
+        assertTopHit("ostrich relocation checklist", "heading-only.md");
+    }
+
+    @Test
+    void aFileThatCanNoLongerBeIndexedTakesItsOldVersionOutOfTheIndex() throws Exception {
+        Path folder = Files.createTempDirectory("lore-emptied");
+        Files.writeString(folder.resolve("vpn.md"), "# VPN\n\nInstall the pelican tunnel client before travelling.\n");
+        Files.writeString(folder.resolve("memo.txt"), "The flamingo budget review moved to Thursday.\n");
+        String id = Api.createFilesystemSource("emptied", folder);
+        Api.assertStatus(Api.syncAndWait(id), "succeeded");
+        assertTrue(texts(Api.search("pelican tunnel client", 5, id)).contains("pelican"));
+        assertTrue(texts(Api.search("flamingo budget review", 5, id)).contains("flamingo"));
+        // emptied, and overwritten with binary data: each is skipped, and the version indexed before is gone
+        Files.write(folder.resolve("vpn.md"), new byte[0]);
+        byte[] noise = new byte[4000];
+        new Random(11).nextBytes(noise);
+        Files.write(folder.resolve("memo.txt"), noise);
+        JsonPath run = Api.syncAndWait(id);
+        Api.assertStatus(run, "succeeded");
+        Map<String, String> outcome = Api.runDocuments(id, run.getString("id"));
+        Map<String, String> why = Api.runReasons(id, run.getString("id"));
+        assertEquals(Map.of("vpn.md", "skipped", "memo.txt", "skipped"), outcome);
+        for (String key : List.of("vpn.md", "memo.txt")) assertTrue(why.get(key).endsWith("the version indexed earlier was removed"), why.get(key));
+        assertEquals(List.of(), Api.search("pelican tunnel client", 5, id));
+        io.restassured.RestAssured.given().get("/api/v1/documents?sourceId=" + id).then().statusCode(200)
+                .body("$", org.hamcrest.Matchers.empty());
+        // a skipped file that was never indexed says nothing about removal
+        assertTrue(reasons.get("empty.txt").equals("empty file (0 bytes)"), reasons.get("empty.txt"));
+    }
+
+    private static String texts(List<Map<String, Object>> hits) {
+        return hits.stream().map(h -> String.valueOf(h.get("text"))).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     @Test
