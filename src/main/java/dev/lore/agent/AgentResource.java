@@ -93,6 +93,7 @@ public class AgentResource {
     @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create an agent")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "created; Location names the agent", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = AgentView.class)))
     public Response create(@Valid @NotNull AgentBody body) {
         validateTools(body);
         Agent a = new Agent();
@@ -131,6 +132,7 @@ public class AgentResource {
     @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Path("{id}")
     @Operation(summary = "Delete an agent (not the default one, nor one with conversations)")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "deleted")
     public Response delete(@PathParam("id") String id) {
         Agent a = agents.find(tenant(), id);
         if (Agent.DEFAULT_NAME.equals(a.name)) throw ApiException.conflict("the default agent cannot be deleted");

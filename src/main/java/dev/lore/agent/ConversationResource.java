@@ -82,6 +82,7 @@ public class ConversationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a conversation", description = "201 with the conversation id.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "created; Location names the conversation", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = ConversationView.class)))
     public Response create(@Valid CreateConversation body) {
         Caller caller = callers.current();
         Agent agent = agents.find(caller.tenant(), body == null || body.agent() == null ? Agent.DEFAULT_NAME : body.agent());
@@ -110,6 +111,7 @@ public class ConversationResource {
     @Operation(summary = "Delete a conversation",
             description = "Removes the conversation with its messages, audit events, pending actions and ratings (the owner or an admin); "
                     + "the end user's long-term memories stay: DELETE /api/v1/end-users/{endUserId} erases everything of an end user.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "deleted")
     public Response delete(@PathParam("id") UUID id) {
         Conversation c = load(id);
         QuarkusTransaction.requiringNew().run(() -> Conversation.deleteById(c.id));

@@ -96,6 +96,7 @@ public class HttpToolResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Declare (or replace) an HTTP tool from a JSON description")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "created; Location names the tool", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = HttpToolView.class)))
     public Response create(@Valid @NotNull HttpToolBody b) {
         HttpTool t = build(b.name(), b.description(), b.method(), b.url(), b.parameters(), b.allowedHosts(), b.authHeader(),
                 b.authSecret(), b.authPrefix(), b.readOnly(), b.requiresConfirmation(), b.timeoutMs());
@@ -148,6 +149,7 @@ public class HttpToolResource {
     @DELETE
     @Path("{name}")
     @Operation(summary = "Delete an HTTP tool")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "deleted")
     public Response delete(@PathParam("name") String name) {
         if (!store.delete(callers.current().tenant(), name)) throw ApiException.notFound("HTTP tool " + name);
         return Response.noContent().build();

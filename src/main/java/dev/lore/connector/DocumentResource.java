@@ -128,6 +128,7 @@ public class DocumentResource {
     @Path("{id}")
     @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
     @Operation(summary = "Delete a document and its chunks", description = "Gone from every answer once this returns. A later sync indexes it again if the source still has it.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "deleted (a later sync indexes the file again while the source still has it)")
     public Response delete(@PathParam("id") UUID id) {
         readable(id);
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM document WHERE id = ? AND tenant_id = ?")) {

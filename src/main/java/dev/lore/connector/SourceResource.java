@@ -92,7 +92,7 @@ public class SourceResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a source", description = "Validates the connector configuration; 201 with the source's id.")
-    @APIResponse(responseCode = "201", description = "created; Location names the source")
+    @APIResponse(responseCode = "201", description = "created; Location names the source", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = SourceView.class)))
     @APIResponse(responseCode = "400", description = "invalid configuration (application/problem+json)")
     @APIResponse(responseCode = "409", description = "a source with this name exists")
     public Response create(@Valid @NotNull CreateSource body) {
@@ -151,7 +151,7 @@ public class SourceResource {
     @POST
     @Path("{id}/sync")
     @Operation(summary = "Start a sync", description = "202 with the run; 409 when one is already running.")
-    @APIResponse(responseCode = "202", description = "started; the body is the run, Location names it")
+    @APIResponse(responseCode = "202", description = "started; the body is the run, Location names it", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = RunView.class)))
     @APIResponse(responseCode = "404", description = "no such source")
     @APIResponse(responseCode = "409", description = "a sync of this source is already running")
     public Response sync(@PathParam("id") UUID id) {
@@ -190,7 +190,7 @@ public class SourceResource {
     @Operation(summary = "Cancel a running sync",
             description = "The run stops after the page in hand and ends with status cancelled; the documents it stored stay "
                     + "indexed and nothing is deleted. A later sync starts over, skipping unchanged documents by their hash.")
-    @APIResponse(responseCode = "202", description = "cancellation requested; the body is the run (status running, phase cancelling, until the page in hand is stored)")
+    @APIResponse(responseCode = "202", description = "cancellation requested; the body is the run (status running, phase cancelling, until the page in hand is stored)", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = RunView.class)))
     @APIResponse(responseCode = "404", description = "no such source or run")
     @APIResponse(responseCode = "409", description = "the run is not running")
     public Response cancel(@PathParam("id") UUID id, @PathParam("runId") UUID runId) {

@@ -77,6 +77,7 @@ public class EvaluationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run a suite", description = "202 with the run id; GET the run for progress and results.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "202", description = "queued: {\"id\", \"suite\", \"status\", \"casesTotal\"}; Location names the run (GET it for {\"run\", \"gate\"})")
     public Response start(@Valid RunRequest body) {
         if (body == null) throw new ApiException(400, "no body", "give at least suite");
         Caller caller = callers.current();

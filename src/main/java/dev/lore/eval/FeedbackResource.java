@@ -96,6 +96,7 @@ public class FeedbackResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Caller.ADMIN, Caller.CURATOR, Caller.USER})
     @Operation(summary = "Rate an answer", description = "Thumbs up (1) or down (-1) with an optional comment, on a turn of your own; rating again replaces it.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "recorded")
     public Response rate(@Valid @NotNull Rate body) {
         Caller caller = callers.current();
         int rating = Integer.parseInt(body.rating());
@@ -131,6 +132,7 @@ public class FeedbackResource {
     @RolesAllowed(Caller.ADMIN)
     @Operation(summary = "Turn a rated answer into an eval case",
             description = "201 with the case (a suite line), stored in the suite named (default feedback); run it with POST /api/v1/evaluations {\"suite\":\"feedback\"}.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "the case, added to the suite: {\"suite\", \"case\"}")
     public Response toEvalCase(@PathParam("turnId") UUID turnId, @Valid CaseRequest body) {
         FeedbackCases.Made made = cases.make(callers.current(), turnId, body);
         return Response.status(201).entity(Map.of("suite", made.suite(), "case", made.body())).build();

@@ -46,6 +46,7 @@ public class ApiKeyResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create an API key", description = "201 with the key; it is never shown again (only its hash is kept).")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "created; the only time the key itself is returned", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = dev.lore.security.ApiKeys.Created.class)))
     public Response create(@Valid @NotNull CreateKey body) {
         List<String> roles = body.roles() == null || body.roles().isEmpty() ? List.of(Caller.USER) : List.copyOf(new java.util.TreeSet<>(body.roles()));
         for (String r : roles) {
@@ -66,6 +67,7 @@ public class ApiKeyResource {
     @DELETE
     @Path("{id}")
     @Operation(summary = "Revoke an API key", description = "Takes effect on the next request.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "revoked")
     public Response revoke(@PathParam("id") UUID id) {
         if (!keys.revoke(callers.current().tenant(), id)) throw ApiException.notFound("active API key " + id);
         return Response.noContent().build();

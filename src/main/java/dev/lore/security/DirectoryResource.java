@@ -79,6 +79,7 @@ public class DirectoryResource {
     @Path("users")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a user in the tenant", description = "201 with the user. It gets role user by default.")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "created", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = KeycloakDirectory.User.class)))
     public Response createUser(@Valid @NotNull NewUser body) {
         KeycloakDirectory.User u = directory.createUser(tenant(), body.username(), body.email(), body.firstName(), body.lastName(), body.password());
         return Response.status(201).entity(u).build();
@@ -88,6 +89,7 @@ public class DirectoryResource {
     @Path("users/{id}/enabled")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Enable or disable a user")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "changed")
     public Response enable(@PathParam("id") String id, @Valid @NotNull Enabled body) {
         directory.setEnabled(tenant(), id, body.enabled());
         return Response.noContent().build();
@@ -96,6 +98,7 @@ public class DirectoryResource {
     @PUT
     @Path("users/{id}/roles/{role}")
     @Operation(summary = "Grant a role (admin, curator, user)")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "granted")
     public Response grant(@PathParam("id") String id, @PathParam("role") String role) {
         directory.setRole(tenant(), id, role, true);
         return Response.noContent().build();
@@ -104,6 +107,7 @@ public class DirectoryResource {
     @DELETE
     @Path("users/{id}/roles/{role}")
     @Operation(summary = "Remove a role")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "revoked")
     public Response revoke(@PathParam("id") String id, @PathParam("role") String role) {
         directory.setRole(tenant(), id, role, false);
         return Response.noContent().build();
@@ -120,6 +124,7 @@ public class DirectoryResource {
     @Path("groups")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a group in the tenant")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "201", description = "created", content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = "application/json", schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = KeycloakDirectory.Group.class)))
     public Response createGroup(@Valid @NotNull NewGroup body) {
         return Response.status(201).entity(directory.createGroup(tenant(), body.name().strip())).build();
     }

@@ -185,6 +185,9 @@ class ProblemResponsesTest {
                 .header("Allow", allOf(containsString("GET"), containsString("DELETE"), containsString("HEAD"), not(containsString("POST"))));
         given().accept("application/xml").get("/api/v1/sources").then().statusCode(406)
                 .body("detail", allOf(containsString("Accept"), not(containsString("@Produces"))));
+        // chat answers JSON or an event stream: XML is refused in the same words
+        given().accept("application/xml").contentType(ContentType.JSON).body("{\"message\": \"vacuum\"}").post("/api/v1/chat")
+                .then().statusCode(406).contentType(startsWith("application/problem+json")).body("detail", containsString("text/event-stream"));
         given().contentType(ContentType.JSON).post("/api/v1/search").then().statusCode(400)
                 .body("detail", equalTo("a JSON request body is required"));
         given().get("/api/v1/sources/" + UUID.randomUUID()).then().statusCode(404).contentType(startsWith("application/problem+json"));
