@@ -207,21 +207,23 @@ public class SourceResource {
     @GET
     @Path("{id}/runs/{runId}/documents")
     @Operation(summary = "List a run's documents, optionally by status (failed, skipped, indexed, unchanged, deleted)",
-            description = "By document key; limit: 1 or more (default 1000; at most 10,000 are returned).")
+            description = "By document key; limit: 1 or more (default 1000; at most 10,000 are returned); offset: 0 or more (the next page starts at offset + the rows returned).")
     public List<RunDocument> runDocuments(@PathParam("id") UUID id, @PathParam("runId") UUID runId,
                                           @QueryParam("status") String status,
-                                          @QueryParam("limit") @DefaultValue("1000") @jakarta.validation.constraints.Min(1) int limit) {
+                                          @QueryParam("limit") @DefaultValue("1000") @jakarta.validation.constraints.Min(1) int limit,
+                                          @QueryParam("offset") @DefaultValue("0") @jakarta.validation.constraints.Min(0) int offset) {
         run(id, runId);
         if (status != null && !RUN_DOCUMENT_STATUSES.contains(status)) {
             throw ApiException.badRequest("status must be one of " + String.join(", ", RUN_DOCUMENT_STATUSES) + ", not '" + status + "'");
         }
         String sql = "SELECT document_key, status, reason, chunks FROM sync_item WHERE run_id = ?"
-                + (status == null ? "" : " AND status = ?") + " ORDER BY document_key LIMIT ?";
+                + (status == null ? "" : " AND status = ?") + " ORDER BY document_key LIMIT ? OFFSET ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             ps.setObject(i++, runId);
             if (status != null) ps.setString(i++, status);
-            ps.setInt(i, Math.max(1, Math.min(limit, 10_000)));
+            ps.setInt(i++, Math.max(1, Math.min(limit, 10_000)));
+            ps.setInt(i, offset);
             List<RunDocument> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(new RunDocument(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4)));

@@ -142,7 +142,7 @@ public class ConsoleSources {
     public TemplateInstance run(@PathParam("id") UUID id, @PathParam("runId") UUID runId, @QueryParam("status") String status) {
         String filter = status == null ? "failed" : status.equals("all") ? null : status;
         return page(run, "sources", null, null).data("source", sources.get(id)).data("run", sources.run(id, runId))
-                .data("items", sources.runDocuments(id, runId, filter, 1000)).data("status", filter == null ? "all" : filter)
+                .data("items", sources.runDocuments(id, runId, filter, 1000, 0)).data("status", filter == null ? "all" : filter)
                 .data("statuses", List.of("failed", "indexed", "unchanged", "skipped", "deleted", "all"));
     }
 

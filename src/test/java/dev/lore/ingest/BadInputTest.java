@@ -114,6 +114,12 @@ class BadInputTest {
         List<String> failed = io.restassured.RestAssured.given().get(documents + "?status=failed").then().statusCode(200)
                 .extract().jsonPath().getList("documentKey");
         assertEquals(status.entrySet().stream().filter(e -> e.getValue().equals("failed")).map(Map.Entry::getKey).sorted().toList(), failed);
+        // pages: by key, offset after offset
+        List<String> all = io.restassured.RestAssured.given().get(documents).then().statusCode(200).extract().jsonPath().getList("documentKey");
+        assertEquals(status.keySet(), Set.copyOf(all));
+        List<String> second = io.restassured.RestAssured.given().get(documents + "?limit=5&offset=5").then().statusCode(200)
+                .extract().jsonPath().getList("documentKey");
+        assertEquals(all.subList(5, 10), second);
         io.restassured.RestAssured.given().get(documents + "?status=Skipped").then().statusCode(400)
                 .body("detail", org.hamcrest.Matchers.containsString("skipped"));
     }
