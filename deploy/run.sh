@@ -140,13 +140,18 @@ MSG
 while :; do
   run=$(api -fsS "$BASE/api/v1/sources/$src_id/runs/$run_id") || die "Lore stopped answering (see .lore/lore.log)"
   status=$(printf '%s' "$run" | json_field status)
+  phase=$(printf '%s' "$run" | json_field phase)
   prog=$(printf '%s' "$run" | sed -n 's/.*"progress":{\([^}]*\)}.*/\1/p')
   done_=$(printf '{%s}' "$prog" | json_field done); total=$(printf '{%s}' "$prog" | json_field total)
   rate=$(printf '{%s}' "$prog" | json_field documentsPerSecond); eta=$(printf '{%s}' "$prog" | json_field etaSeconds)
   chunks=$(printf '%s' "$run" | json_field chunks)
   case "$eta" in ''|null) eta='?' ;; esac
   if [ -t 2 ]; then printf '\r' >&2; fi
-  printf '[lore] %s: %s/%s documents, %s docs/s, %s chunks indexed this run, about %ss left   ' "$status" "$done_" "$total" "$rate" "$chunks" "$eta" >&2
+  case "$phase" in
+    queued|listing) printf '[lore] %s: %s (%s)   ' "$status" "$phase" \
+        "$([ "$phase" = queued ] && echo 'waiting for a free sync worker' || echo 'finding the documents')" >&2 ;;
+    *) printf '[lore] %s: %s/%s documents, %s docs/s, %s chunks indexed this run, about %ss left   ' "$status" "$done_" "$total" "$rate" "$chunks" "$eta" >&2 ;;
+  esac
   if [ -t 2 ]; then :; else printf '\n' >&2; fi
   [ "$status" = running ] || break
   sleep "${LORE_PROGRESS_INTERVAL:-3}"

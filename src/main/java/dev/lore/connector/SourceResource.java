@@ -303,7 +303,7 @@ public class SourceResource {
         double rate = r.done / seconds;
         Long eta = SyncRun.RUNNING.equals(r.status) && rate > 0 ? Math.round((r.total - r.done) / rate) : null;
         if (!SyncRun.RUNNING.equals(r.status)) eta = 0L;
-        double pct = r.total == 0 ? (SyncRun.RUNNING.equals(r.status) ? 0 : 100) : Math.min(100, 100.0 * r.done / r.total);
+        double pct = r.total == 0 ? (SyncRun.SUCCEEDED.equals(r.status) ? 100 : 0) : Math.min(100, 100.0 * r.done / r.total); // an empty source synced is done; a run cancelled before it listed anything is not
         Map<String, Integer> counts = new java.util.LinkedHashMap<>();
         counts.put("indexed", r.indexed);
         counts.put("unchanged", r.unchanged);

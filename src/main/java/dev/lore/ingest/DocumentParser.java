@@ -97,7 +97,9 @@ public class DocumentParser {
             if (type.equals("text/html") || type.equals("application/xhtml+xml")) {
                 hint = "; the page holds only navigation or a table of contents";
             }
-            throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + type + hint + ")");
+            // XHTML is parsed as HTML and documents show it as text/html: the reason says the same
+            String shown = type.equals("application/xhtml+xml") ? "text/html" : type;
+            throw new IngestException(DocumentStatus.SKIPPED, "no text could be extracted (detected type " + shown + hint + ")");
         }
         return parsed;
     }

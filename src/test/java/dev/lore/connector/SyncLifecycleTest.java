@@ -162,7 +162,8 @@ class SyncLifecycleTest {
             // it read nothing yet: it ends at once, without waiting for a worker
             io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(2) + "/runs/" + runs.get(2) + "/cancel")
                     .then().statusCode(202).body("status", org.hamcrest.Matchers.equalTo("cancelled"))
-                    .body("phase", org.hamcrest.Matchers.nullValue());
+                    .body("phase", org.hamcrest.Matchers.nullValue())
+                    .body("progress.percent", org.hamcrest.Matchers.equalTo(0.0f)); // nothing done, not 100 %
             // and the source is free for a new sync while the other two still run
             String again = io.restassured.RestAssured.given().post("/api/v1/sources/" + sources.get(2) + "/sync")
                     .then().statusCode(202).extract().path("id");
