@@ -139,8 +139,12 @@ public class ProblemMappers {
         for (jakarta.validation.Path.Node n : path) {
             last = n.toString();
             if (n.getKind() == jakarta.validation.ElementKind.METHOD || n.getKind() == jakarta.validation.ElementKind.PARAMETER) continue;
+            if (n.getKind() == jakarta.validation.ElementKind.CONTAINER_ELEMENT) { // an element of a list: languages[1]
+                if (n.getIndex() != null) out.append('[').append(n.getIndex()).append(']');
+                continue;
+            }
             if (out.length() > 0) out.append('.');
-            out.append(last);
+            out.append(n.getName());
         }
         return out.length() > 0 ? out.toString() : last;
     }

@@ -9,15 +9,19 @@ import java.util.UUID;
  * (400, {@link #EMPTY}): it would otherwise read as "no filter" and search everything the caller may read.
  *
  * @param sourceIds only chunks of these sources
- * @param pathPrefix only documents whose key (path relative to the source root) starts with this
- * @param contentTypes only these media types, e.g. {@code text/html}
+ * @param pathPrefix only documents whose key (path relative to the source root) starts with this (a plain prefix:
+ *     {@code sub} also takes {@code subway.txt}, {@code sub/} only the folder); a leading {@code ./} is dropped, a
+ *     leading {@code /} refused
+ * @param contentTypes only these media types, e.g. {@code text/html} (a value that is not a media type is refused)
  * @param languages only these ISO 639-1 languages, e.g. {@code en}; {@code und} (undetermined) adds documents whose
  *     language is unknown (under 12 letters, or a short text the detector was not sure of)
  */
 public record SearchFilters(@jakarta.validation.constraints.Size(min = 1, message = EMPTY) List<UUID> sourceIds,
-                            String pathPrefix,
-                            @jakarta.validation.constraints.Size(min = 1, message = EMPTY) List<String> contentTypes,
-                            @jakarta.validation.constraints.Size(min = 1, message = EMPTY) List<String> languages) {
+                            @jakarta.validation.constraints.Pattern(regexp = "(?s)(?!/).*", message = "is relative to the source's folder (e.g. \"admin/\"), not an absolute path") String pathPrefix,
+                            @jakarta.validation.constraints.Size(min = 1, message = EMPTY)
+                            List<@jakarta.validation.constraints.Pattern(regexp = "[\\w.+-]+/[\\w.+-]+", message = "is not a media type (e.g. text/markdown, text/html, application/pdf)") String> contentTypes,
+                            @jakarta.validation.constraints.Size(min = 1, message = EMPTY)
+                            List<@jakarta.validation.constraints.Pattern(regexp = "[A-Za-z]{2,3}", message = "is not a language code (ISO 639-1 such as en or de, or und)") String> languages) {
 
     /** Why an empty filter list is refused (checked where requests are validated: the search and chat APIs). */
     public static final String EMPTY = "empty list: name at least one value, or leave the filter out to search everything you may read";
@@ -32,6 +36,7 @@ public record SearchFilters(@jakarta.validation.constraints.Size(min = 1, messag
     public SearchFilters {
         sourceIds = clean(sourceIds);
         pathPrefix = pathPrefix == null ? null : pathPrefix.replace("\0", "");
+        while (pathPrefix != null && pathPrefix.startsWith("./")) pathPrefix = pathPrefix.substring(2); // "./admin/" is "admin/"
         contentTypes = cleanTexts(contentTypes);
         languages = cleanTexts(languages);
     }

@@ -114,6 +114,15 @@ class ProblemResponsesTest {
                 .then().statusCode(400).body("detail", allOf(containsString("filters.sourceIds"), containsString("empty list")));
         given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"sourceIds\": null, \"languages\": [\"en\"]}}")
                 .post("/api/v1/search").then().statusCode(200);
+        // values that could never match say so, rather than an empty result
+        for (String[] c : new String[][] {{"{\"contentTypes\": [\"text/html\", \"markdown\"]}", "filters.contentTypes[1]: is not a media type"},
+                {"{\"languages\": [\"german\"]}", "filters.languages[0]: is not a language code"},
+                {"{\"pathPrefix\": \"/srv/lore/docs/admin/\"}", "filters.pathPrefix: is relative to the source's folder"}}) {
+            given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": " + c[0] + "}").post("/api/v1/search")
+                    .then().statusCode(400).body("detail", startsWith(c[1]));
+        }
+        given().contentType(ContentType.JSON).body("{\"query\": \"vacuum\", \"filters\": {\"pathPrefix\": \"./admin/\", \"languages\": [\"und\"]}}")
+                .post("/api/v1/search").then().statusCode(200);
         // one level up too: a misspelt "filter", or sourceIds at the top, must not search everything
         for (String body : List.of("{\"query\": \"vacuum\", \"filter\": {\"sourceIds\": []}}", "{\"query\": \"vacuum\", \"sourceIds\": []}")) {
             given().contentType(ContentType.JSON).body(body).post("/api/v1/search")
