@@ -113,7 +113,9 @@ fi
 
 # an API key for trying the API by hand (role user, tenant acme); kept in .lore/api-key, readable by you only
 if [ ! -s "$STATE/api-key" ]; then
-  key=$(api -fsS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/api-keys" -d '{"name":"quick-start","ratePerMinute":600}' | json_field key)
+  # a key's name is its identity and unique in the tenant: one per checkout that asks
+  key=$(api -fsS -H 'Content-Type: application/json' -X POST "$BASE/api/v1/api-keys" \
+        -d "{\"name\":\"quick-start-$(hostname -s 2>/dev/null || echo host)-$(date +%Y%m%d-%H%M%S)\",\"ratePerMinute\":600}" | json_field key)
   [ -n "$key" ] || die "could not create the quick-start API key"
   (umask 077; printf '%s\n' "$key" >"$STATE/api-key")
 fi

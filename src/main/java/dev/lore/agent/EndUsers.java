@@ -5,8 +5,10 @@ import dev.lore.security.Caller;
 
 /**
  * Who an end user is, so that memories cannot be claimed across namespaces. End users of client applications (API
- * keys, which name them by their own ids) are stored as {@code ext:<id>}; signed-in people are their own end user,
- * stored as their username (Keycloak does not allow ':' in usernames, so the two never collide).
+ * keys, which name them by their own ids) are stored as {@code ext:<key name>:<id>}: each key has its own (a key's name
+ * is unique in its tenant, revoked keys' too), so one application cannot read, erase or continue another's customers;
+ * signed-in people are their own end user, stored as their username (Keycloak does not allow ':' in usernames, so the
+ * two never collide). Migration V37 moved the earlier {@code ext:<id>} to the key that started the conversation.
  */
 final class EndUsers {
 
@@ -15,7 +17,14 @@ final class EndUsers {
     private EndUsers() {}
 
     static boolean isClientApplication(Caller c) {
-        return c.username().startsWith("apikey:");
+        return c.username().startsWith(KEY);
+    }
+
+    private static final String KEY = "apikey:";
+
+    /** {@code ext:<key name>:}: the namespace of the end users of the key acting as {@code c} (or of owner {@code apikey:<name>}). */
+    private static String namespace(String keyIdentity) {
+        return EXTERNAL + keyIdentity.substring(KEY.length()) + ":";
     }
 
     /**
@@ -24,7 +33,7 @@ final class EndUsers {
      * @throws ApiException 403 when a person names another end user
      */
     static String forConversation(Caller c, String requested) {
-        if (isClientApplication(c)) return requested == null || requested.isBlank() ? null : EXTERNAL + requested;
+        if (isClientApplication(c)) return requested == null || requested.isBlank() ? null : namespace(c.username()) + requested;
         if (requested != null && !requested.equals(c.username())) {
             throw new ApiException(403, "Forbidden", "a signed-in user talks as themself; endUserId is for client applications");
         }
@@ -32,24 +41,31 @@ final class EndUsers {
     }
 
     /**
-     * The stored end user that {@code /api/v1/end-users/{id}} addresses: a client application's end user, the person
-     * themself, or (admins) a stored id as listed.
+     * The stored end user that {@code /api/v1/end-users/{id}} addresses: an end user of the calling key (admin keys
+     * too: a key addresses its own customers), the person themself, or (signed-in admins) a stored id as listed.
      *
      * @throws ApiException 404 for anyone else's
      */
     static String forPath(Caller c, String id) {
-        if (isClientApplication(c)) return EXTERNAL + id;
+        if (isClientApplication(c)) return namespace(c.username()) + id;
         if (c.isAdmin() || id.equals(c.username())) return id;
         throw ApiException.notFound("end user " + id);
     }
 
-    /** The end user as its client application names it (for webhooks); people keep their username. */
-    static String external(String stored) {
-        return stored != null && stored.startsWith(EXTERNAL) ? stored.substring(EXTERNAL.length()) : stored;
+    /**
+     * The end user as the client application that owns the conversation ({@code owner}, {@code apikey:<name>}) names it
+     * (for webhooks); people keep their username.
+     */
+    static String external(String stored, String owner) {
+        if (stored == null || owner == null || !owner.startsWith(KEY)) return stored;
+        String ns = namespace(owner);
+        return stored.startsWith(ns) ? stored.substring(ns.length()) : stored;
     }
 
-    /** The end user as the caller names it (client applications see their own ids back). */
+    /** The end user as the caller names it (a client application sees its own ids back). */
     static String shown(Caller c, String stored) {
-        return stored != null && isClientApplication(c) && stored.startsWith(EXTERNAL) ? stored.substring(EXTERNAL.length()) : stored;
+        if (stored == null || !isClientApplication(c)) return stored;
+        String ns = namespace(c.username());
+        return stored.startsWith(ns) ? stored.substring(ns.length()) : stored;
     }
 }

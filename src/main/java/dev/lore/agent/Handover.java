@@ -47,7 +47,7 @@ public class Handover {
 
     private void notify(String url, Conversation c) {
         ObjectNode body = json.createObjectNode().put("event", "conversation.handed_over").put("conversationId", c.id.toString())
-                .put("endUserId", EndUsers.external(c.endUserId)).put("agentId", c.agentId.toString()).put("reason", c.handoverReason)
+                .put("endUserId", EndUsers.external(c.endUserId, c.owner)).put("agentId", c.agentId.toString()).put("reason", c.handoverReason)
                 .put("at", c.updatedAt.toString());
         Thread.ofVirtual().start(() -> {
             for (int attempt = 1; attempt <= 3; attempt++) {

@@ -120,8 +120,10 @@ public class FeedbackResource {
     }
 
     @GET
-    @RolesAllowed({Caller.ADMIN, Caller.CURATOR})
-    @Operation(summary = "Ratings", description = "The tenant's rated answers (chat page and bot API), newest first. limit: 1 or more (default 100; at most 1000 are returned).")
+    // admins only, like conversations: a rating carries the question, the answer and the turn's retrieval and tool
+    // results, which hold text of documents only the asker may read (a curator read them here)
+    @RolesAllowed(Caller.ADMIN)
+    @Operation(summary = "Ratings", description = "The tenant's rated answers (chat page and bot API), newest first; admins only (they hold conversation text). limit: 1 or more (default 100; at most 1000 are returned).")
     public List<FeedbackView> list(@QueryParam("limit") @DefaultValue("100") @jakarta.validation.constraints.Min(1) int limit) {
         return feedback.list(callers.current().tenant(), limit);
     }

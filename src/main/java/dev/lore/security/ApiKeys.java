@@ -83,12 +83,15 @@ public class ApiKeys {
      * Creates a key for a client application.
      *
      * @param tenantId the tenant of the service identity
-     * @param name the client application (unique per tenant is not required, but advisable)
+     * @param name the client application, unique in the tenant (revoked keys included): it is the key's identity; 409 otherwise
      * @param ratePerMinute requests allowed per minute
      * @param roles roles of the key's identity; must not be empty
      * @param groups groups of the key's identity
      */
     public Created create(String tenantId, String name, int ratePerMinute, List<String> roles, List<String> groups) {
+        if (name.equals("bootstrap")) {
+            throw dev.lore.platform.ApiException.conflict("the name 'bootstrap' is the bootstrap key's (lore.security.bootstrap-key)");
+        }
         StringBuilder key = new StringBuilder("lore_");
         for (int i = 0; i < 40; i++) key.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         UUID id = UUID.randomUUID();
@@ -110,6 +113,10 @@ public class ApiKeys {
                         List.copyOf(groups), rs.getTimestamp(1).toInstant(), null, null));
             }
         } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("api_key_tenant_name_idx")) {
+                throw dev.lore.platform.ApiException.conflict("an API key named '" + name + "' exists or existed in this tenant: a key's"
+                        + " name is its identity (the conversations it starts and its end users belong to it), so a new key needs a new name");
+            }
             throw new IllegalStateException("cannot create the API key: " + e.getMessage(), e);
         }
     }

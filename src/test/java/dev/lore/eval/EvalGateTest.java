@@ -240,6 +240,9 @@ class EvalGateTest {
             Auth.asUser("bob").contentType("application/json").body(Map.of("turnId", turn, "rating", "1")).post("/api/v1/feedback").then().statusCode(404);
             given().contentType("application/json").body(Map.of("turnId", turn, "rating", "1", "comment", "right tool"))
                     .post("/api/v1/feedback").then().statusCode(204);
+            // ratings carry the turn's retrieval results: admins only, like conversations (not curators, not users)
+            Auth.asUser("carol").get("/api/v1/feedback").then().statusCode(403);
+            Auth.asUser("bob").get("/api/v1/feedback").then().statusCode(403);
             given().get("/api/v1/feedback").then().statusCode(200)
                     .body("find { it.turnId == '" + turn + "' }.trace[0].name", equalTo("search_knowledge"))
                     .body("find { it.turnId == '" + turn + "' }.comment", equalTo("right tool"));

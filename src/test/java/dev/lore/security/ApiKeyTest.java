@@ -16,7 +16,10 @@ import java.sql.ResultSet;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** API keys: shown once, stored hashed, rate-limited per key with 429 + Retry-After, revocable at once. */
+/**
+ * API keys: shown once, stored hashed, rate-limited per key with 429 + Retry-After, revocable at once; a key's name is
+ * its identity, unique in the tenant, and its end users are its own.
+ */
 @QuarkusTest
 class ApiKeyTest {
 
@@ -55,5 +58,40 @@ class ApiKeyTest {
         given().header("X-API-Key", key).get("/api/v1/agents").then().statusCode(401);
         given().header("X-API-Key", "lore_thisKeyDoesNotExist000000000000000000000").get("/api/v1/agents").then().statusCode(401);
         given().delete("/api/v1/api-keys/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void aKeysNameIsItsIdentityAndItsEndUsersAreItsOwn() {
+        String suffix = Long.toString(System.nanoTime(), 36);
+        Map<String, Object> a = given().contentType(ContentType.JSON).body(Map.of("name", "app-a-" + suffix, "ratePerMinute", 1000))
+                .post("/api/v1/api-keys").then().statusCode(201).extract().jsonPath().getMap("$");
+        String keyA = (String) a.get("key");
+        String keyB = given().contentType(ContentType.JSON).body(Map.of("name", "app-b-" + suffix, "ratePerMinute", 1000))
+                .post("/api/v1/api-keys").then().statusCode(201).extract().path("key");
+        // one name, one key: also after revocation (a new key named like a revoked one took over its conversations)
+        given().contentType(ContentType.JSON).body(Map.of("name", "app-a-" + suffix)).post("/api/v1/api-keys")
+                .then().statusCode(409).contentType(org.hamcrest.Matchers.startsWith("application/problem+json"))
+                .body("detail", org.hamcrest.Matchers.containsString("identity"));
+        given().contentType(ContentType.JSON).body(Map.of("name", "bootstrap")).post("/api/v1/api-keys").then().statusCode(409);
+
+        String conv = given().header("X-API-Key", keyA).contentType(ContentType.JSON).body(Map.of("endUserId", "cust-1"))
+                .post("/api/v1/conversations").then().statusCode(201).body("endUserId", org.hamcrest.Matchers.equalTo("cust-1"))
+                .extract().path("id");
+        // another application of the tenant naming the same customer id reaches nothing of A's
+        given().header("X-API-Key", keyB).get("/api/v1/end-users/cust-1/memories").then().statusCode(200)
+                .body("$", org.hamcrest.Matchers.empty());
+        given().header("X-API-Key", keyB).delete("/api/v1/end-users/cust-1").then().statusCode(200)
+                .body("conversationsDeleted", org.hamcrest.Matchers.equalTo(0));
+        given().header("X-API-Key", keyA).get("/api/v1/conversations/" + conv).then().statusCode(200);
+        // and its own customer of that id is another person
+        String convB = given().header("X-API-Key", keyB).contentType(ContentType.JSON).body(Map.of("endUserId", "cust-1"))
+                .post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+        given().header("X-API-Key", keyA).delete("/api/v1/end-users/cust-1").then().statusCode(200)
+                .body("conversationsDeleted", org.hamcrest.Matchers.equalTo(1));
+        given().header("X-API-Key", keyA).get("/api/v1/conversations/" + conv).then().statusCode(404);
+        given().header("X-API-Key", keyB).get("/api/v1/conversations/" + convB).then().statusCode(200);
+
+        given().delete("/api/v1/api-keys/" + ((Map<?, ?>) a.get("info")).get("id")).then().statusCode(204);
+        given().contentType(ContentType.JSON).body(Map.of("name", "app-a-" + suffix)).post("/api/v1/api-keys").then().statusCode(409);
     }
 }
