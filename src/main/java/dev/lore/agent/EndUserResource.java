@@ -54,9 +54,9 @@ public class EndUserResource {
 
     @DELETE
     @Operation(summary = "Erase an end user (right to be forgotten)",
-            description = "Deletes every memory, conversation, message and audit event of the end user.")
+            description = "Deletes every memory, conversation, message, audit event and rating of the end user, and the eval cases made from the user's turns.")
     public Map<String, Integer> erase(@PathParam("endUserId") String endUserId) {
         int[] n = store.eraseUser(tenant(), user(endUserId));
-        return Map.of("memoriesDeleted", n[0], "conversationsDeleted", n[1]);
+        return Map.of("memoriesDeleted", n[0], "conversationsDeleted", n[1], "evalCasesDeleted", n[2]);
     }
 }

@@ -64,21 +64,29 @@ public class UserMemoryStore {
     }
 
     /**
-     * Right to be forgotten: deletes every memory and every conversation (with its messages and audit events) of an
-     * end user, in one transaction.
+     * Right to be forgotten: deletes every memory and every conversation (with its messages, audit events and ratings)
+     * of an end user, and the eval cases an admin made from the user's turns (they quote the user's words), in one
+     * transaction.
      *
-     * @return how many memories and conversations were deleted
+     * @return how many memories, conversations and eval cases were deleted
      */
     public int[] eraseUser(String tenantId, String endUserId) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement m = c.prepareStatement("DELETE FROM user_memory WHERE tenant_id = ? AND end_user_id = ?");
+                 PreparedStatement cases = c.prepareStatement("DELETE FROM eval_case e WHERE e.tenant_id = ? AND e.source_turn IN ("
+                         + "SELECT cm.turn_id FROM conversation_message cm JOIN conversation cv ON cv.id = cm.conversation_id"
+                         + " WHERE cv.tenant_id = ? AND cv.end_user_id = ?)");
                  PreparedStatement conv = c.prepareStatement("DELETE FROM conversation WHERE tenant_id = ? AND end_user_id = ?")) {
                 m.setString(1, tenantId);
                 m.setString(2, endUserId);
+                cases.setString(1, tenantId);
+                cases.setString(2, tenantId);
+                cases.setString(3, endUserId);
                 conv.setString(1, tenantId);
                 conv.setString(2, endUserId);
-                int[] out = {m.executeUpdate(), conv.executeUpdate()};
+                int memories = m.executeUpdate(), evalCases = cases.executeUpdate();
+                int[] out = {memories, conv.executeUpdate(), evalCases};
                 c.commit();
                 return out;
             } catch (SQLException e) {

@@ -231,7 +231,8 @@ class EvalGateTest {
                     {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",
                      "function":{"name":"search_knowledge","arguments":"{\\"query\\":\\"vacuum full\\"}"}}]}""", "tool_calls"),
                     ScriptedOpenAiServer.Step.answer("Use VACUUM FULL [1]."));
-            String conv = given().contentType("application/json").body(Map.of()).post("/api/v1/conversations").then().statusCode(201).extract().path("id");
+            String endUser = "rated-" + Long.toString(System.nanoTime(), 36);
+            String conv = given().contentType("application/json").body(Map.of("endUserId", endUser)).post("/api/v1/conversations").then().statusCode(201).extract().path("id");
             JsonPath reply = given().contentType("application/json").body(Map.of("message", "how do I shrink a bloated table?"))
                     .post("/api/v1/conversations/" + conv + "/messages").then().statusCode(200).extract().jsonPath();
             String turn = reply.getString("turnId");
@@ -264,6 +265,12 @@ class EvalGateTest {
             given().contentType("application/json").body(Map.of("turnId", turn, "rating", "-1")).post("/api/v1/feedback").then().statusCode(204);
             given().contentType("application/json").body(Map.of()).post("/api/v1/feedback/" + turn + "/eval-case")
                     .then().statusCode(422).body("detail", containsString("expectedCalls"));
+
+            // erasing the end user takes the case made from their turn too (it quotes their words)
+            given().delete("/api/v1/end-users/" + endUser).then().statusCode(200)
+                    .body("conversationsDeleted", equalTo(1)).body("evalCasesDeleted", equalTo(1));
+            String left = given().get("/api/v1/evaluations/suites/" + suite + "/cases").then().extract().asString();
+            assertFalse(left.contains("bloated"), left);
         } finally {
             model.reset();
         }
