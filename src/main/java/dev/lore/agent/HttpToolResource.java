@@ -171,10 +171,63 @@ public class HttpToolResource {
             throw ApiException.badRequest("url must be an absolute http(s) URL");
         }
         if ((authHeader == null) != (authSecret == null)) throw ApiException.badRequest("authHeader and authSecret go together");
-        List<String> hosts = allowedHosts == null || allowedHosts.isEmpty()
-                ? List.of(uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost()) : allowedHosts;
+        checkSchema(name, description, parameters);
+        // a placeholder no argument fills would be sent as written, on every call
+        java.util.regex.Matcher placeholder = java.util.regex.Pattern.compile("\\{([A-Za-z0-9_]+)}").matcher(url);
+        while (placeholder.find()) {
+            if (!parameters.path("properties").has(placeholder.group(1))) {
+                throw ApiException.badRequest("url placeholder {" + placeholder.group(1) + "} is not one of the parameters' properties");
+            }
+        }
+        if (timeoutMs != null && (timeoutMs < 1 || timeoutMs > 120_000)) {
+            throw ApiException.badRequest("timeoutMs must be from 1 to 120000 (milliseconds), not " + timeoutMs);
+        }
+        String host = uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+        List<String> hosts = allowedHosts == null || allowedHosts.isEmpty() ? List.of(host) : allowedHosts;
+        boolean templatedHost = url.replaceFirst("^[A-Za-z]+://", "").split("/", 2)[0].contains("{");
+        if (!templatedHost && !hosts.contains(host) && !hosts.contains(uri.getHost())) {
+            // every call would be refused by the host check (HttpTool)
+            throw ApiException.badRequest("the url's host " + host + " is not in allowedHosts " + hosts);
+        }
         return new HttpTool(name, description, verb, url, parameters, hosts, authHeader, authSecret, authPrefix,
                 readOnly != null ? readOnly : verb.equals("GET"), confirm != null && confirm, timeoutMs == null ? 10_000 : timeoutMs);
+    }
+
+    private static final Set<String> SCHEMA_TYPES = Set.of("object", "array", "string", "integer", "number", "boolean", "null",
+            "dict", "map", "tuple", "list", "str", "int", "long", "float", "double", "bool");
+
+    /**
+     * Refuses a parameters schema the agent loop could not validate arguments against: one it cannot compile, or a
+     * {@code type} that names no JSON type ({@code "strng"}: compiled, but every call then failed).
+     */
+    private static void checkSchema(String name, String description, JsonNode parameters) {
+        List<String> bad = new java.util.ArrayList<>();
+        unknownTypes(parameters, "parameters", bad);
+        if (!bad.isEmpty()) throw ApiException.badRequest(bad.getFirst() + " is not a JSON Schema type (object, array, string, integer, number, boolean, null)");
+        try {
+            new dev.lore.agent.tool.ToolSchemaValidator(List.of(new dev.lore.agent.tool.ToolDefinition(name, description, parameters)));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("parameters: " + e.getMessage());
+        }
+    }
+
+    private static void unknownTypes(JsonNode node, String path, List<String> bad) {
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) unknownTypes(node.get(i), path + "[" + i + "]", bad);
+            return;
+        }
+        if (!node.isObject()) return;
+        for (var e : node.properties()) {
+            JsonNode v = e.getValue();
+            String at = path + "." + e.getKey();
+            if (e.getKey().equals("type") && (v.isTextual() || v.isArray())) {
+                for (JsonNode t : v.isArray() ? v : List.of(v)) {
+                    if (!t.isTextual() || !SCHEMA_TYPES.contains(t.asText())) bad.add(at + " '" + t.asText() + "'");
+                }
+            } else {
+                unknownTypes(v, at, bad);
+            }
+        }
     }
 
     private static JsonNode resolve(JsonNode doc, JsonNode node) {

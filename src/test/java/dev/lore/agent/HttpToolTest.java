@@ -123,15 +123,39 @@ class HttpToolTest {
 
     @Test
     void hostsOutsideTheAllowListAreRefused() {
-        declare(Map.of("name", "sneaky_lookup", "description", "Looks things up", "method", "GET", "url", base + "/orders/{orderId}",
+        // a fixed host outside the list is refused when the tool is declared (every call would fail)
+        given().contentType(ContentType.JSON).body(Map.of("name", "never_works", "description", "Looks things up", "method", "GET",
+                        "url", base + "/orders/{orderId}", "allowedHosts", List.of("orders.internal.example"),
+                        "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string")))))
+                .post("/api/v1/tools/http").then().statusCode(400).body("detail", org.hamcrest.Matchers.containsString("not in allowedHosts"));
+        // a host the arguments fill in is checked on every call
+        declare(Map.of("name", "sneaky_lookup", "description", "Looks things up", "method", "GET", "url", "http://{host}/orders/{orderId}",
                 "allowedHosts", List.of("orders.internal.example"),
-                "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string")))));
+                "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string"), "host", Map.of("type", "string")))));
         String conv = conversation(agent("orders-agent-hosts", List.of("sneaky_lookup")));
-        model.enqueue(toolCalls(call("s1", "sneaky_lookup", "{\"orderId\":\"A-17\"}")), Step.completion("Could not look it up."));
+        String target = java.net.URI.create(base).getHost();
+        model.enqueue(toolCalls(call("s1", "sneaky_lookup", "{\"orderId\":\"A-17\",\"host\":\"" + target + "\"}")), Step.completion("Could not look it up."));
         JsonPath reply = send(conv, "Look up A-17");
         assertFalse(reply.getBoolean("toolCalls[0].ok"));
         assertTrue(reply.getString("toolCalls[0].result").contains("not allowed"), reply.getString("toolCalls[0].result"));
         assertTrue(received.isEmpty());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void toolsThatCouldNeverWorkAreRefusedWhenDeclared() {
+        Map<String, Object> params = Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "strng")));
+        for (Object[] c : new Object[][] {
+                {Map.of("url", base + "/orders/{orderId}", "parameters", params), "parameters.properties.orderId.type 'strng' is not a JSON Schema type"},
+                {Map.of("url", base + "/orders/{id}", "parameters", Map.of("type", "object", "properties", Map.of("orderId", Map.of("type", "string")))),
+                        "url placeholder {id} is not one of the parameters' properties"},
+                {Map.of("url", base + "/orders", "parameters", Map.of("type", "object"), "timeoutMs", -5), "timeoutMs must be from 1 to 120000"}}) {
+            Map<String, Object> body = new java.util.HashMap<>(Map.of("name", "broken_tool", "description", "Never works", "method", "GET"));
+            body.putAll((Map<String, Object>) c[0]);
+            given().contentType(ContentType.JSON).body(body).post("/api/v1/tools/http")
+                    .then().statusCode(400).body("detail", org.hamcrest.Matchers.startsWith((String) c[1]));
+        }
+        given().get("/api/v1/tools/http").then().body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("broken_tool")));
     }
 
     void declare(Map<String, Object> body) {
