@@ -148,10 +148,17 @@ public class HttpToolResource {
 
     @DELETE
     @Path("{name}")
-    @Operation(summary = "Delete an HTTP tool")
+    @Operation(summary = "Delete an HTTP tool", description = "409 while an agent lists it: its turns would fail and its definition could not be PUT back.")
     @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "204", description = "deleted")
     public Response delete(@PathParam("name") String name) {
-        if (!store.delete(callers.current().tenant(), name)) throw ApiException.notFound("HTTP tool " + name);
+        String tenant = callers.current().tenant();
+        List<String> users = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> Agent.<Agent>list("tenantId", tenant).stream()
+                .filter(a -> a.tools != null && java.util.Arrays.asList(a.tools).contains(name)).map(a -> a.name).sorted().toList());
+        if (!users.isEmpty()) {
+            throw ApiException.conflict("HTTP tool " + name + " is used by agent" + (users.size() == 1 ? " " : "s ") + String.join(", ", users)
+                    + "; remove it from " + (users.size() == 1 ? "that agent" : "them") + " first");
+        }
+        if (!store.delete(tenant, name)) throw ApiException.notFound("HTTP tool " + name);
         return Response.noContent().build();
     }
 

@@ -158,6 +158,16 @@ class HttpToolTest {
         given().get("/api/v1/tools/http").then().body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("broken_tool")));
     }
 
+    @Test
+    void aToolAnAgentListsIsNotDeletedUnderIt() {
+        declare(Map.of("name", "stock_level", "description", "Stock of an item", "method", "GET", "url", base + "/stock/{sku}",
+                "parameters", Map.of("type", "object", "properties", Map.of("sku", Map.of("type", "string")))));
+        String agent = agent("stock-agent", List.of("stock_level"));
+        given().delete("/api/v1/tools/http/stock_level").then().statusCode(409).body("detail", org.hamcrest.Matchers.containsString("stock-agent"));
+        given().delete("/api/v1/agents/" + agent).then().statusCode(204);
+        given().delete("/api/v1/tools/http/stock_level").then().statusCode(204);
+    }
+
     void declare(Map<String, Object> body) {
         given().contentType(ContentType.JSON).body(body).post("/api/v1/tools/http").then().statusCode(201);
     }
