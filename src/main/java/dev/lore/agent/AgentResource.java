@@ -55,8 +55,11 @@ public class AgentResource {
      * @param turnTimeoutMs per turn (default 120,000)
      * @param memoryTokens conversation window budget (default 3,000)
      */
-    public record AgentBody(@NotBlank String name, String description, @NotBlank String systemPrompt, String model,
-                            Double temperature, List<String> tools, List<UUID> sourceIds,
+    public record AgentBody(@NotBlank @jakarta.validation.constraints.Pattern(regexp = "(?!" + UUID_SHAPE + ")[A-Za-z0-9_.-]{1,64}",
+                                    message = "1 to 64 letters, digits, '_', '-' or '.', and not shaped like an id (agents are addressed by id or name)") String name,
+                            String description, @NotBlank String systemPrompt, String model,
+                            @jakarta.validation.constraints.DecimalMin("0") @jakarta.validation.constraints.DecimalMax("2") Double temperature,
+                            List<String> tools, List<UUID> sourceIds,
                             @Min(1) @Max(50) Integer maxModelCalls, @Min(0) @Max(200) Integer maxToolCalls,
                             @Min(100) Integer toolTimeoutMs, @Min(1000) Integer turnTimeoutMs, @Min(200) Integer memoryTokens) {}
 
@@ -145,10 +148,22 @@ public class AgentResource {
         return Response.noContent().build();
     }
 
+    /** A UUID's shape: a name like that would be taken for another agent's id in {@code /agents/{id}}. */
+    static final String UUID_SHAPE = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
     private void validateTools(AgentBody body) {
-        if (body.tools() == null) return;
-        for (String t : body.tools()) {
-            if (tools.find(tenant(), t).isEmpty()) throw ApiException.badRequest("unknown tool '" + t + "'; available: " + tools.names(tenant()));
+        if (body.tools() != null) {
+            for (String t : body.tools()) {
+                if (tools.find(tenant(), t).isEmpty()) throw ApiException.badRequest("unknown tool '" + t + "'; available: " + tools.names(tenant()));
+            }
+            if (new java.util.HashSet<>(body.tools()).size() != body.tools().size()) throw ApiException.badRequest("tools: a tool is listed twice");
+        }
+        if (body.sourceIds() != null && !body.sourceIds().isEmpty()) {
+            // another tenant's or a deleted source would silently search nothing
+            String tenant = tenant();
+            List<UUID> unknown = QuarkusTransaction.requiringNew().call(() -> body.sourceIds().stream()
+                    .filter(id -> dev.lore.connector.Source.count("id = ?1 and tenantId = ?2", id, tenant) == 0).toList());
+            if (!unknown.isEmpty()) throw ApiException.badRequest("sourceIds: no source " + unknown.getFirst() + " in this tenant");
         }
     }
 

@@ -168,6 +168,20 @@ class HttpToolTest {
         given().delete("/api/v1/tools/http/stock_level").then().statusCode(204);
     }
 
+    @Test
+    void agentDefinitionsThatCouldNotWorkAsMeantAreRefused() {
+        String otherTenantsSource = "0f0f0f0f-0000-4000-8000-000000000001";
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("name", "support bot!", "systemPrompt", "x"),
+                Map.of("name", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "systemPrompt", "x"),
+                Map.of("name", "hot-agent", "systemPrompt", "x", "temperature", 7),
+                Map.of("name", "twice-agent", "systemPrompt", "x", "tools", List.of("recall", "recall")),
+                Map.of("name", "nowhere-agent", "systemPrompt", "x", "sourceIds", List.of(otherTenantsSource)))) {
+            given().contentType(ContentType.JSON).body(bad).post("/api/v1/agents").then().statusCode(400)
+                    .contentType(org.hamcrest.Matchers.startsWith("application/problem+json"));
+        }
+    }
+
     void declare(Map<String, Object> body) {
         given().contentType(ContentType.JSON).body(body).post("/api/v1/tools/http").then().statusCode(201);
     }
