@@ -82,9 +82,9 @@ public class HttpToolResource {
     public record OpenApiImport(@NotNull JsonNode document, String baseUrl, List<String> allowedHosts, String authHeader,
                                 String authSecret, String authPrefix, Boolean confirmWrites) {}
 
-    /** A tool as listed (no secret values, only the secret's name). */
+    /** A tool as listed (no secret values, only the secret's name; the prefix, e.g. {@code "Bearer "}, as declared). */
     public record HttpToolView(String name, String description, String method, String url, JsonNode parameters,
-                               List<String> allowedHosts, String authHeader, String authSecret, boolean readOnly,
+                               List<String> allowedHosts, String authHeader, String authSecret, String authPrefix, boolean readOnly,
                                boolean requiresConfirmation, int timeoutMs) {}
 
     @GET
@@ -248,6 +248,6 @@ public class HttpToolResource {
 
     private static HttpToolView view(HttpTool t) {
         return new HttpToolView(t.name(), t.description(), t.method(), t.urlTemplate(), t.parameters(), t.allowedHosts(),
-                t.authHeader(), t.authSecret(), t.readOnly(), t.requiresConfirmation(), t.timeoutMs());
+                t.authHeader(), t.authSecret(), t.authPrefix(), t.readOnly(), t.requiresConfirmation(), t.timeoutMs());
     }
 }

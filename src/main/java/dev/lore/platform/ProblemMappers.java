@@ -34,7 +34,7 @@ public class ProblemMappers {
         }
         if (e instanceof jakarta.ws.rs.NotAcceptableException || e.getResponse().getStatus() == 406) { // RESTEasy also throws the plain type with the status
             return problem(406, "Not Acceptable", "this endpoint cannot answer in a type the request's Accept header allows"
-                    + " (the API answers application/json; chat also text/event-stream)", uri);
+                    + " (the API answers application/json; chat and conversation messages also text/event-stream)", uri);
         }
         if (e instanceof jakarta.ws.rs.NotAllowedException || e.getResponse().getStatus() == 405) { // RESTEasy also throws the plain type with the status
             java.util.Set<String> allowed = AllowedMethods.on(uri.getPath());

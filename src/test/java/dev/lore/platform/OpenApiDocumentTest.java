@@ -65,6 +65,13 @@ class OpenApiDocumentTest {
             }
         }
         assertTrue(errors > 20, "error responses declared: " + errors);
+        // every operation has a unique operationId (code generators and Lore's own OpenAPI import need them)
+        List<String> ids = new java.util.ArrayList<>();
+        for (var path : paths.values()) {
+            for (var op : ((Map<String, Map<String, Object>>) path).values()) ids.add((String) op.get("operationId"));
+        }
+        assertTrue(ids.stream().allMatch(java.util.Objects::nonNull), "operations without an operationId");
+        assertEquals(ids.size(), new java.util.HashSet<>(ids).size(), "duplicate operationIds: " + ids);
         assertEquals("string", doc.getString("paths.'/api/v1/chat'.post.responses.'200'.content.'text/event-stream'.schema.type"));
         assertTrue(doc.getString("paths.'/api/v1/chat'.post.responses.'200'.content.'text/event-stream'.schema.description").contains("`done`"));
         assertEquals("integer", doc.getString("components.schemas.Problem.properties.status.type"));
