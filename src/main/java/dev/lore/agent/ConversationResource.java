@@ -189,7 +189,10 @@ public class ConversationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Hand the conversation over to a human")
     public ConversationView handover(@PathParam("id") UUID id, @Valid @NotNull HandoverRequest body) {
-        load(id);
+        Conversation c = load(id);
+        if (Conversation.HANDED_OVER.equals(c.status)) { // a second one would overwrite the reason and call the webhook again
+            throw ApiException.conflict("conversation " + id + " was already handed over (" + c.handoverReason + ")");
+        }
         return view(handover.handOver(id, body.reason()), callers.current());
     }
 

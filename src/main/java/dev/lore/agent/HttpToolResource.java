@@ -110,6 +110,11 @@ public class HttpToolResource {
     @Operation(summary = "Declare HTTP tools from an OpenAPI 3 document", description = "One tool per operation with an operationId.")
     public List<HttpToolView> importOpenApi(@Valid @NotNull OpenApiImport body) {
         JsonNode doc = body.document();
+        if (!doc.isObject() || !doc.path("openapi").asText("").startsWith("3.")) {
+            throw ApiException.badRequest("document must be an OpenAPI 3 document as a JSON object"
+                    + (doc.has("swagger") ? " (this is Swagger " + doc.path("swagger").asText() + "; convert it to OpenAPI 3 first)"
+                    : doc.isTextual() ? " (a string was sent: send the document itself, not its text)" : " (no \"openapi\": \"3.x\" field)"));
+        }
         String base = body.baseUrl() != null ? body.baseUrl() : doc.path("servers").path(0).path("url").asText(null);
         if (base == null || base.isBlank()) throw ApiException.badRequest("the document has no servers[0].url; give baseUrl");
         List<HttpTool> tools = new ArrayList<>();

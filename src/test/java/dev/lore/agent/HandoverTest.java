@@ -65,6 +65,10 @@ class HandoverTest {
                     .body("status", org.hamcrest.Matchers.equalTo("handed_over"));
             String hook2 = hookFor(hooks, conv2);
             assertTrue(hook2 != null && hook2.contains("escalated by the help desk"), hook2);
+            // once: a second handover would overwrite the reason and notify again
+            given().contentType(ContentType.JSON).body(Map.of("reason", "again"))
+                    .post("/api/v1/conversations/" + conv2 + "/handover").then().statusCode(409)
+                    .body("detail", org.hamcrest.Matchers.containsString("escalated by the help desk"));
         } finally {
             webhook.stop(0);
         }

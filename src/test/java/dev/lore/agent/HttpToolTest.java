@@ -156,6 +156,11 @@ class HttpToolTest {
                     .then().statusCode(400).body("detail", org.hamcrest.Matchers.startsWith((String) c[1]));
         }
         given().get("/api/v1/tools/http").then().body("name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("broken_tool")));
+        // an import says what the document is when it is not OpenAPI 3
+        given().contentType(ContentType.JSON).body(Map.of("document", Map.of("swagger", "2.0", "paths", Map.of())))
+                .post("/api/v1/tools/http/openapi").then().statusCode(400).body("detail", org.hamcrest.Matchers.containsString("Swagger 2.0"));
+        given().contentType(ContentType.JSON).body(Map.of("document", "openapi: 3.0.0"))
+                .post("/api/v1/tools/http/openapi").then().statusCode(400).body("detail", org.hamcrest.Matchers.containsString("a string was sent"));
     }
 
     @Test
