@@ -40,7 +40,10 @@ public class ApiKeyResource {
      * @param roles roles of the key's service identity ({@code user}, {@code curator}, {@code admin}); default {@code [user]}
      * @param groups groups of the key's service identity, for document access lists; default none
      */
-    public record CreateKey(@NotBlank @jakarta.validation.constraints.Size(max = 100) String name, @Min(1) @Max(100_000) Integer ratePerMinute,
+    public record CreateKey(@NotBlank @jakarta.validation.constraints.Size(max = 100)
+                            // ':' ends the key's part of its end users' ids (ext:<key name>:<id>): key "a" with end user
+                            // "b:c" and key "a:b" with end user "c" would be one person
+                            @jakarta.validation.constraints.Pattern(regexp = "[^:]+", message = "must not contain ':'") String name, @Min(1) @Max(100_000) Integer ratePerMinute,
                             List<String> roles, List<String> groups) {}
 
     @POST

@@ -73,6 +73,9 @@ class ApiKeyTest {
                 .then().statusCode(409).contentType(org.hamcrest.Matchers.startsWith("application/problem+json"))
                 .body("detail", org.hamcrest.Matchers.containsString("identity"));
         given().contentType(ContentType.JSON).body(Map.of("name", "bootstrap")).post("/api/v1/api-keys").then().statusCode(409);
+        // ':' separates a key's name from its end users' ids
+        given().contentType(ContentType.JSON).body(Map.of("name", "app-a-" + suffix + ":x")).post("/api/v1/api-keys")
+                .then().statusCode(400).body("detail", org.hamcrest.Matchers.equalTo("name: must not contain ':'"));
 
         String conv = given().header("X-API-Key", keyA).contentType(ContentType.JSON).body(Map.of("endUserId", "cust-1"))
                 .post("/api/v1/conversations").then().statusCode(201).body("endUserId", org.hamcrest.Matchers.equalTo("cust-1"))
