@@ -205,12 +205,10 @@ public class HttpToolResource {
                 readOnly != null ? readOnly : verb.equals("GET"), confirm != null && confirm, timeoutMs == null ? 10_000 : timeoutMs);
     }
 
-    private static final Set<String> SCHEMA_TYPES = Set.of("object", "array", "string", "integer", "number", "boolean", "null",
-            "dict", "map", "tuple", "list", "str", "int", "long", "float", "double", "bool");
-
     /**
      * Refuses a parameters schema the agent loop could not validate arguments against: one it cannot compile, or a
-     * {@code type} that names no JSON type ({@code "strng"}: compiled, but every call then failed).
+     * {@code type} that names no JSON type as the loop's validator reads them ({@code "strng"}: compiled, but every
+     * call then failed; {@code "int"} or {@code "String"} are read as integer and string).
      */
     private static void checkSchema(String name, String description, JsonNode parameters) {
         List<String> bad = new java.util.ArrayList<>();
@@ -234,7 +232,7 @@ public class HttpToolResource {
             String at = path + "." + e.getKey();
             if (e.getKey().equals("type") && (v.isTextual() || v.isArray())) {
                 for (JsonNode t : v.isArray() ? v : List.of(v)) {
-                    if (!t.isTextual() || !SCHEMA_TYPES.contains(t.asText())) bad.add(at + " '" + t.asText() + "'");
+                    if (!t.isTextual() || !dev.lore.agent.tool.ToolSchemaValidator.isKnownType(t.asText())) bad.add(at + " '" + t.asText() + "'");
                 }
             } else {
                 unknownTypes(v, at, bad);

@@ -77,6 +77,14 @@ public final class ToolSchemaValidator {
 
     private record Tool(ToolDefinition definition, JsonNode schema, Schema compiled) {}
 
+    /**
+     * True when {@code type} names a JSON Schema type as this validator reads a schema: a standard name or a common
+     * alias ({@code int}, {@code str}, {@code dict} ...), in any case, spaces around ignored.
+     */
+    public static boolean isKnownType(String type) {
+        return TYPE_ALIASES.containsKey(type.strip().toLowerCase(Locale.ROOT));
+    }
+
     /** A validator for these tools, rejecting arguments a tool does not declare. */
     public ToolSchemaValidator(Collection<ToolDefinition> definitions) {
         this(definitions, true);
