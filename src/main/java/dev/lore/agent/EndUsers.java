@@ -57,15 +57,17 @@ final class EndUsers {
      * (for webhooks); people keep their username.
      */
     static String external(String stored, String owner) {
-        if (stored == null || owner == null || !owner.startsWith(KEY)) return stored;
-        String ns = namespace(owner);
-        return stored.startsWith(ns) ? stored.substring(ns.length()) : stored;
+        return owner != null && owner.startsWith(KEY) ? withoutNamespace(stored, owner) : stored;
     }
 
     /** The end user as the caller names it (a client application sees its own ids back). */
     static String shown(Caller c, String stored) {
-        if (stored == null || !isClientApplication(c)) return stored;
-        String ns = namespace(c.username());
-        return stored.startsWith(ns) ? stored.substring(ns.length()) : stored;
+        return isClientApplication(c) ? withoutNamespace(stored, c.username()) : stored;
+    }
+
+    /** {@code stored} without the namespace of key identity {@code apikey:<name>}, when it is in it. */
+    private static String withoutNamespace(String stored, String keyIdentity) {
+        String ns = namespace(keyIdentity);
+        return stored != null && stored.startsWith(ns) ? stored.substring(ns.length()) : stored;
     }
 }

@@ -32,18 +32,18 @@ public class ProblemMappers {
         if (e instanceof jakarta.ws.rs.NotFoundException && e.getCause() == null) {
             return problem(404, "Not Found", "no such endpoint: " + uri.getPath() + " (the API is documented at /q/openapi)", uri);
         }
-        if (e instanceof jakarta.ws.rs.NotAcceptableException || e.getResponse().getStatus() == 406) { // RESTEasy also throws the plain type with the status
+        if (e.getResponse().getStatus() == 406) { // NotAcceptableException, or the plain type RESTEasy also throws with that status
             return problem(406, "Not Acceptable", "this endpoint cannot answer in a type the request's Accept header allows"
                     + " (the API answers application/json; chat and conversation messages also text/event-stream)", uri);
         }
-        if (e instanceof jakarta.ws.rs.NotAllowedException || e.getResponse().getStatus() == 405) { // RESTEasy also throws the plain type with the status
+        if (e.getResponse().getStatus() == 405) { // NotAllowedException, or the plain type RESTEasy also throws with that status
             java.util.Set<String> allowed = AllowedMethods.on(uri.getPath());
             Response r = problem(405, "Method Not Allowed", "this endpoint does not take " + request.method().name()
                     + (allowed.isEmpty() ? " (its methods are listed in /q/openapi)" : "; it takes " + String.join(", ", allowed)), uri);
             if (!allowed.isEmpty()) r.getHeaders().putSingle("Allow", String.join(", ", allowed));
             return r;
         }
-        if (e instanceof jakarta.ws.rs.NotSupportedException || e.getResponse().getStatus() == 415) { // RESTEasy also throws the plain type with the status
+        if (e.getResponse().getStatus() == 415) { // NotSupportedException, or the plain type RESTEasy also throws with that status
             return problem(415, "Unsupported Media Type", "this endpoint does not take the request's Content-Type"
                     + " (the API's request bodies are application/json)", uri);
         }
